@@ -1,0 +1,32 @@
+//! veer: digitise scanned raster well logs.
+//!
+//! The core is pure: bytes in, data out. No filesystem, network, threads or JS
+//! live here; the CLI, the Lambda and the browser worker feed it.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`decode`] | PNG / JPEG / TIFF (incl. 1-bit CCITT G4) bytes to an 8-bit gray image, limits checked from the header first |
+//! | [`limits`] | the explicit resource limits, in one place |
+//! | [`preprocess`] | ink = 1.0, crop to the track, resize to the model width, tiles along depth |
+//! | [`model`] | tract-onnx: load from bytes, optimise once per tile shape, run tiles, blend, stitch |
+//! | [`trace`] | one curve through the probability map: Viterbi with a jump penalty, seed, gaps |
+//! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
+//! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers |
+//! | [`pipeline`] | the one data path every entry point uses |
+
+pub mod calibrate;
+pub mod decode;
+pub mod error;
+pub mod export;
+pub mod limits;
+pub mod model;
+pub mod pipeline;
+pub mod preprocess;
+pub mod trace;
+
+pub use error::{Error, Result};
+
+/// Width, in pixels, that a track is resized to before inference. Heights keep
+/// the track's aspect ratio. The network is fully convolutional; it was trained
+/// on tracks at this width.
+pub const MODEL_WIDTH: usize = 256;
