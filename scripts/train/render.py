@@ -17,6 +17,7 @@ Subcommands (run from the repository root):
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import json
 import math
@@ -622,7 +623,7 @@ def calibration(s, ti, ci, step, seed=None):
         ties.append([float(s["y_ref"] + k * s["n_heavy"]), float(s["d_ref"] + k * s["heavy"])])
         k += 1
     cal = {"track": [float(t["x0"]), float(t["x1"])], "scale": [float(c["scale"][0]), float(c["scale"][1])],
-           "log": bool(c["log"]), "depth": [ties[0], ties[-1]]}
+           "log": bool(c["log"]), "depth": [ties[1], ties[-2]] if len(ties) >= 4 else [ties[0], ties[-1]]}
     if seed is not None:
         cal["seed"] = [float(seed[0]), float(seed[1])]
     cal["step"] = step
@@ -636,7 +637,7 @@ def write_truth(path, ds, vs):
     with open(path, "w") as f:
         f.write("depth,value\n")
         for d, v in zip(ds, vs):
-            f.write(f"{d:.4f},{v:.6g}\n")
+            f.write(f"{np.format_float_positional(round(float(d), 4), trim='-')},{v:.6g}\n")
 
 
 def nice_step(dpp, unit):
@@ -671,8 +672,8 @@ CASES = [
     ("gr-linear-png", "png", TX, dict(dpi=150, ratio=240, top=5000.0, height=2400, n_tracks=2, track_in=[2.5, 2.0],
                                       kinds=["lin1", "log"], text=2, hand=0,
                                       curves={0: [{"mnemonic": "GR", "scale": [0, 150], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0}]},
-                                      damage=dict(blur=0.6, paper=0.06, noise=4)), 0, False),
-    ("res-log-g4", "tif", TX, dict(dpi=200, ratio=500, top=6000.0, height=3400, n_tracks=2, track_in=[2.5, 1.6],
+                                      damage=dict(blur=0.6, paper=0.06)), 0, False),
+    ("res-log-g4", "tif", TX, dict(dpi=200, ratio=500, top=6000.0, height=3400, n_tracks=2, track_in=[2.4, 1.4], depth_in=0.6,
                                    kinds=["log", "lin1"], text=2, hand=1,
                                    curves={0: [{"mnemonic": "ILD", "scale": [0.2, 2000], "log": True, "style": "solid", "width_mm": 0.3, "ink": 1.0}]},
                                    damage=dict(blur=0.7, noise=6, threshold=150)), 0, False),
@@ -680,28 +681,28 @@ CASES = [
                                       kinds=["lin2", "lin1"], text=1, hand=0,
                                       curves={0: [{"mnemonic": "RHOB", "scale": [1.95, 2.95], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0},
                                                   {"mnemonic": "NPHI", "scale": [0.45, -0.15], "log": False, "style": "solid", "width_mm": 0.3, "ink": 0.9}]},
-                                      damage=dict(blur=0.6, paper=0.05, noise=4)), 0, True),
+                                      damage=dict(blur=0.6, paper=0.05)), 0, True),
     ("dashed-png", "png", TX, dict(dpi=150, ratio=240, top=7000.0, height=2400, n_tracks=2, track_in=[2.5, 2.0],
                                    kinds=["lin1", "log"], text=1, hand=0,
                                    curves={0: [{"mnemonic": "SP", "scale": [-20, 80], "log": False, "style": "dashed", "width_mm": 0.35, "ink": 1.0}]},
-                                   damage=dict(blur=0.6, noise=4)), 0, False),
-    ("noisy-1bit-png", "png", KS, dict(dpi=200, ratio=240, top=3140.0, height=3000, n_tracks=2, track_in=[2.4, 1.8],
-                                       kinds=["lin1", "lin1"], text=3, hand=2,
+                                   damage=dict(blur=0.6)), 0, False),
+    ("noisy-1bit-png", "png", KS, dict(dpi=200, ratio=240, top=3130.0, height=1880, n_tracks=2, track_in=[2.4, 1.4], depth_in=0.6,
+                                       kinds=["lin1", "lin1"], text=3, hand=2, grid_ink=0.9,
                                        curves={0: [{"mnemonic": "GR", "scale": [0, 50], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0}]},
                                        damage=dict(blur=1.0, fade=0.4, broken=0.08, speckle=3e-4, saltpepper=0.006, noise=10, bars=2, threshold=140)), 0, False),
-    ("jpeg-gr", "jpg", KS, dict(dpi=150, ratio=200, top=3150.0, height=3300, n_tracks=2, track_in=[2.5, 2.0],
+    ("jpeg-gr", "jpg", KS, dict(dpi=150, ratio=200, top=3130.0, height=1700, n_tracks=2, track_in=[2.5, 1.6], depth_in=0.6,
                                 kinds=["lin1", "lin1"], text=2, hand=1,
                                 curves={0: [{"mnemonic": "GR", "scale": [0, 50], "log": False, "style": "solid", "width_mm": 0.3, "ink": 0.85}]},
-                                damage=dict(blur=0.8, paper=0.12, paper_var=0.06, noise=6, jpeg=30)), 0, False),
+                                damage=dict(blur=0.8, paper=0.12, paper_var=0.06, noise=3, jpeg=35)), 0, False),
     ("nphi-reversed", "png", TX, dict(dpi=120, ratio=500, top=4000.0, height=3000, n_tracks=2, track_in=[2.5, 2.5],
                                       kinds=["lin2", "log"], text=2, hand=0,
                                       curves={0: [{"mnemonic": "NPHI", "scale": [0.45, -0.15], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0}]},
-                                      damage=dict(blur=0.5, paper=0.05, noise=5)), 0, False),
+                                      damage=dict(blur=0.5, paper=0.05)), 0, False),
 ]
 
 
 def render_case(name, ext, well, ov, ci, want_seed, out_dir, seed=1234):
-    rng = np.random.default_rng(abs(hash(name)) % (2**31) if False else seed + sum(map(ord, name)))
+    rng = np.random.default_rng(seed + sum(map(ord, name)))
     s = make_spec(rng, well, **ov)
     L, mask = render(s, rng)
     d = Path(out_dir) / name
@@ -722,7 +723,7 @@ def main_cases(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, ext, well, ov, ci, ws in CASES:
-        s, L, mask, cal = render_case(name, ext, well, json.loads(json.dumps(ov)), ci, ws, out)
+        s, L, mask, cal = render_case(name, ext, well, copy.deepcopy(ov), ci, ws, out)
         size = os.path.getsize(out / name / f"scan.{ext}")
         print(f"{name}: {L.shape[1]}x{L.shape[0]} {size/1024:.0f} KB step={cal['step']} dpp={s['dpp']:.4f} "
               f"curves={[c['mnemonic'] for c in s['tracks'][0]['curves']]}")
@@ -735,20 +736,21 @@ def main_full(args):
     """Full-size sample: 1,300 x 13,000 px, 1-bit G4 TIFF, three tracks, Texas well."""
     rng = np.random.default_rng(args.seed)
     ov = dict(dpi=150, ratio=600, top=3000.0, height=13000, n_tracks=3, track_in=[2.5, 2.5, 2.5], depth_in=0.75,
-              margin=20, width=1300, kinds=["lin1", "lin2", "log"], text=8, hand=3,
+              margin=20, width=1300, kinds=["lin1", "lin2", "log"], text=8, hand=3, grid_ink=1.0, grid_mm=0.15,
+              min_line_gap=12,
               curves={0: [{"mnemonic": "GR", "scale": [0, 150], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0},
                           {"mnemonic": "SP", "scale": [-20, 80], "log": False, "style": "dashed", "width_mm": 0.3, "ink": 1.0}],
                       1: [{"mnemonic": "RHOB", "scale": [1.95, 2.95], "log": False, "style": "solid", "width_mm": 0.35, "ink": 1.0},
                           {"mnemonic": "NPHI", "scale": [0.45, -0.15], "log": False, "style": "dashed", "width_mm": 0.3, "ink": 1.0}],
                       2: [{"mnemonic": "ILD", "scale": [0.2, 2000], "log": True, "style": "solid", "width_mm": 0.35, "ink": 1.0},
                           {"mnemonic": "ILM", "scale": [0.2, 2000], "log": True, "style": "dotted", "width_mm": 0.3, "ink": 1.0}]},
-              damage=dict(blur=0.7, noise=6, speckle=1e-4, threshold=150))
+              damage=dict(blur=0.7, noise=2, speckle=2e-5, threshold=150))
     s = make_spec(rng, TX, **ov)
     L, mask = render(s, rng)
     d = Path(args.out)
     d.mkdir(parents=True, exist_ok=True)
     save_scan(L, d / "scan.tif")
-    step = nice_step(s["dpp"], s["unit"])
+    step = 1.0  # coarser than the 0.33 ft per row; keeps the truth files small
     for ti, t in enumerate(s["tracks"]):
         for ci, c in enumerate(t["curves"]):
             seedpt = seed_point(s, ti, ci, rng)

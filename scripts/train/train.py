@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Train VeerNet on pre-rendered crops (see render.py pool) on the CPU.
+
+Loss: Tversky (alpha=0.3 on false positives, beta=0.7 on false negatives) + BCE, on curve-ink
+targets (the resized mask > 0.3). AdamW, warm-up then cosine decay over the run's budget,
+where progress = max(step / steps, elapsed / minutes) (a wall-clock cap on a shared 2-core CPU).
+Random horizontal and vertical flips. Validates on validation-well crops every --eval-every steps;
+writes RUN_DIR/log.txt, RUN_DIR/last.pt and RUN_DIR/best.pt (best validation IoU).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model import BOTTLENECK, CHANNELS, VeerNet, count_params  # noqa: E402
+
+POS_THRESHOLD = 0.3
+
+
+def tversky_loss(logits, y, alpha=0.3, beta=0.7, eps=1.0):
+    p = torch.sigmoid(logits)
+    tp = (p * y).sum((1, 2, 3))
+    fp = (p * (1 - y)).sum((1, 2, 3))
+    fn = ((1 - p) * y).sum((1, 2, 3))
+    return (1 - (tp + eps) / (tp + alpha * fp + beta * fn + eps)).mean()
+
+
+def load_pool(paths):
+    xs, ys = [], []
+    for p in paths:
+        z = np.load(p)
+        xs.append(z["x"])
+        ys.append(z["y"])
+    x = torch.from_numpy(np.concatenate(xs)).unsqueeze(1)  # float16
+    y = torch.from_numpy((np.concatenate(ys) > POS_THRESHOLD).astype(np.uint8)).unsqueeze(1)
+    return x, y
+
+
+@torch.no_grad()
+def evaluate(model, x, y, bs=16):
+    model.eval()
+    tp = fp = fn = 0
+    for i in range(0, len(x), bs):
+        p = model(x[i:i + bs].float()) > 0.5
+        t = y[i:i + bs].bool()
+        tp += (p & t).sum().item()
+        fp += (p & ~t).sum().item()
+        fn += (~p & t).sum().item()
+    model.train()
+    return tp / max(1, tp + fp + fn), 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", nargs="+", required=True, help="training pool .npz files")
+    ap.add_argument("--val", required=True, help="validation pool .npz (validation wells)")
+    ap.add_argument("--run", required=True, help="run directory (scripts/train/runs/NAME)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--minutes", type=float, default=60)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--init", default=None, help="start from this checkpoint")
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    run = Path(args.run)
+    run.mkdir(parents=True, exist_ok=True)
+    log = open(run / "log.txt", "a")
+
+    def say(msg):
+        line = f"{time.strftime('%H:%M:%S')} {msg}"
+        print(line, flush=True)
+        log.write(line + "\n")
+        log.flush()
+
+    x, y = load_pool(args.data)
+    vx, vy = load_pool([args.val])
+    vx, vy = vx[:160], vy[:160]
+    model = VeerNet()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    say(f"args {vars(args)}")
+    say(f"train crops {len(x)} (curve px {y.float().mean():.4f}), val crops {len(vx)}, params {count_params(model):,}")
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    t0 = time.time()
+    best = -1.0
+    step = 0
+    ema = None
+    cfg = {"channels": list(CHANNELS), "bottleneck": BOTTLENECK}
+
+    def save(name, extra):
+        torch.save({"model": model.state_dict(), "config": cfg, "step": step, **extra}, run / name)
+
+    while True:
+        progress = max(step / args.steps, (time.time() - t0) / 60 / args.minutes)
+        if progress >= 1:
+            break
+        warm = min(1.0, step / 50)
+        lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = torch.from_numpy(rng.integers(0, len(x), args.batch))
+        xb = x[idx].float()
+        yb = y[idx].float()
+        if rng.random() < 0.5:
+            xb, yb = xb.flip(3), yb.flip(3)
+        if rng.random() < 0.5:
+            xb, yb = xb.flip(2), yb.flip(2)
+        logits = model.logits(xb)
+        loss = tversky_loss(logits, yb) + F.binary_cross_entropy_with_logits(logits, yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        if step % 20 == 0:
+            say(f"step {step} loss {loss.item():.4f} ema {ema:.4f} lr {lr:.2e} {(time.time() - t0) / step:.2f}s/step")
+        if step % args.eval_every == 0:
+            iou, f1 = evaluate(model, vx, vy)
+            say(f"eval step {step} val IoU {iou:.4f} F1 {f1:.4f} elapsed {(time.time() - t0) / 60:.1f} min")
+            save("last.pt", {"val_iou": iou})
+            if iou > best:
+                best = iou
+                save("best.pt", {"val_iou": iou})
+    iou, f1 = evaluate(model, vx, vy)
+    say(f"final step {step} val IoU {iou:.4f} F1 {f1:.4f} elapsed {(time.time() - t0) / 60:.1f} min")
+    save("last.pt", {"val_iou": iou})
+    if iou > best:
+        save("best.pt", {"val_iou": iou})
+    (run / "summary.json").write_text(json.dumps({"steps": step, "minutes": (time.time() - t0) / 60,
+                                                  "final_val_iou": iou, "final_val_f1": f1,
+                                                  "best_val_iou": max(best, iou)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
