@@ -1,4 +1,41 @@
 //! Tracing one curve through the probability map.
+//!
+//! The tracer is a Viterbi path over rows whose states are the map's columns:
+//!
+//! * **Emission.** A row's cost at a column falls with the ink probability `p`:
+//!   `clamp(ln(ink / p), 0, ln(ink / gap))`. Confident ink (`p >= ink`) costs nothing,
+//!   so two curves drawn with different strengths are equally good to follow; paper
+//!   (`p <= gap`) costs a constant, so the path crosses rows without ink at a fixed
+//!   price and keeps its column. Rows whose chosen column has no ink are gaps (`None`).
+//! * **Jumps.** Moving sideways costs `jump_paper` per column crossed over paper and
+//!   `jump_ink` per column slid along ink (in this row or the one before). A curve
+//!   that crosses 60 columns in two rows is drawn as continuous ink, so following it
+//!   is cheap, while an isolated speckle far from the path is not worth the detour.
+//!   For all pairs of columns this is a 1-D geodesic distance transform: two passes,
+//!   `O(width)` per row.
+//! * **Momentum.** Each state remembers the path that reached it; a least-squares
+//!   line through its last `momentum_rows` sub-pixel positions predicts where the
+//!   curve goes next. Where there is ink at the prediction (the curve carries on),
+//!   moving anywhere on that ink run is free while the run is one curve's width,
+//!   and any other move costs `momentum` per column of deviation beyond
+//!   `momentum_slack` (`blob_slack` inside a wider run, where two curves merge),
+//!   capped at `momentum_cap` columns. While the path moves freely along its run,
+//!   it records the prediction (kept inside the run) as its position, so its
+//!   direction survives rows where two curves overlap in one run. This keeps the
+//!   path on its own curve at a crossing (a first-order penalty alone switches onto
+//!   the more vertical curve), costs a clean curve nothing however it bends, and
+//!   costs nothing where the curve turns sharply (a spike), because there the
+//!   prediction lands on paper. Exact for jumps up to `window` columns and for
+//!   jumps landing near a prediction; other long jumps pay the cap.
+//!
+//! Time is `O(rows * width * (window + momentum_rows))`, memory one back-pointer
+//! byte per row and column (two when the map is wider than 256 columns) plus
+//! `O(width * momentum_rows)` for the current row.
+//!
+//! Known limit: where the followed curve turns while it touches another one
+//! (tangent, not crossing), the path may continue on the other curve.
+
+use crate::error::{Error, Result};
 
 /// Curve-ink probability for a resized track, quantised to `u8` (0 = 0.0, 255 = 1.0),
 /// row-major, `width` columns (the model width) by `height` rows.
@@ -7,4 +44,1022 @@ pub struct ProbMap {
     pub width: usize,
     pub height: usize,
     pub data: Vec<u8>,
+}
+
+/// A point on the wanted curve, in probability-map coordinates: `col` in
+/// `[0, width)`, `row` in `[0, height)`, pixel centres at integers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seed {
+    /// Column (pixel centres at integers).
+    pub col: f32,
+    /// Row (pixel centres at integers).
+    pub row: f32,
+}
+
+/// Tuning of [`trace`]. The defaults suit the model's probability maps at the
+/// model width ([`crate::MODEL_WIDTH`] columns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceParams {
+    /// Probability at and above which a pixel is confident ink (emission cost 0).
+    pub ink: f32,
+    /// Probability below which a pixel is paper: the emission's floor, and the
+    /// threshold for a row to count as a gap. `0 < gap < ink <= 1`.
+    pub gap: f32,
+    /// Cost per column of a sideways move over paper.
+    pub jump_paper: f32,
+    /// Cost per column of a sideways move along ink.
+    pub jump_ink: f32,
+    /// Cost per column of deviation from the curve's recent direction, where the
+    /// curve carries on in that direction.
+    pub momentum: f32,
+    /// Deviation, in columns, that costs nothing (quantisation and wobble).
+    pub momentum_slack: f32,
+    /// Largest deviation, in columns, that is charged.
+    pub momentum_cap: f32,
+    /// Deviation that costs nothing inside a blob of merged curves.
+    pub blob_slack: f32,
+    /// Rows over which the curve's direction is averaged (1 to 32).
+    pub momentum_rows: usize,
+    /// Jumps up to this many columns get the exact momentum cost (1 to 64).
+    pub window: usize,
+    /// Largest distance, in pixels, from a seed to the curve ink it selects.
+    pub seed_radius: f32,
+    /// Fraction of rows that must hold the curve, else [`Error::NoCurve`].
+    pub min_rows_fraction: f32,
+}
+
+impl Default for TraceParams {
+    fn default() -> Self {
+        TraceParams {
+            ink: 0.5,
+            gap: 0.15,
+            jump_paper: 0.4,
+            jump_ink: 0.0,
+            momentum: 2.0,
+            momentum_slack: 0.4,
+            momentum_cap: 4.0,
+            blob_slack: 1.0,
+            momentum_rows: 12,
+            window: 2,
+            seed_radius: 6.0,
+            min_rows_fraction: 0.02,
+        }
+    }
+}
+
+impl TraceParams {
+    fn validate(&self) -> Result<()> {
+        let finite_nonneg = |v: f32| v.is_finite() && v >= 0.0;
+        let ok = self.gap > 0.0
+            && self.gap < self.ink
+            && self.ink <= 1.0
+            && finite_nonneg(self.jump_paper)
+            && finite_nonneg(self.jump_ink)
+            && finite_nonneg(self.momentum)
+            && finite_nonneg(self.momentum_slack)
+            && finite_nonneg(self.momentum_cap)
+            && finite_nonneg(self.blob_slack)
+            && (1..=32).contains(&self.momentum_rows)
+            && (1..=64).contains(&self.window)
+            && finite_nonneg(self.seed_radius)
+            && self.seed_radius <= 64.0
+            && (0.0..=1.0).contains(&self.min_rows_fraction);
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::bad_parameter(format!(
+                "trace parameters are out of range ({self:?}); need 0 < gap < ink <= 1, non-negative finite \
+                 costs, momentum_rows 1..=32, window 1..=64, seed_radius 0..=64; start from TraceParams::default()"
+            )))
+        }
+    }
+}
+
+/// Traces one curve through `map`: for every map row, the sub-pixel column of the
+/// curve (the probability-weighted centroid of the ink run around the chosen
+/// column, pixel centres at integers), or `None` where the row has no curve ink.
+///
+/// With a `seed`, the path passes through the ink nearest the seed and is traced
+/// outward from the seed's row, down and up; without one, it is the best path over
+/// the whole map.
+///
+/// Errors: [`Error::BadParameter`] for a map whose data does not match its size,
+/// out-of-range parameters, or a seed outside the map or with no ink within
+/// `seed_radius` pixels; [`Error::NoCurve`] when the map has no ink, or under
+/// `min_rows_fraction` of its rows hold the curve; [`Error::Limits`] for a map
+/// wider than 65,536 columns or too large to address.
+pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<Vec<Option<f32>>> {
+    params.validate()?;
+    let (w, h) = (map.width, map.height);
+    let cells = w.checked_mul(h).ok_or_else(|| {
+        Error::limits(format!("probability map {w} x {h} is too large to address; split the scan along depth"))
+    })?;
+    if map.data.len() != cells {
+        return Err(Error::bad_parameter(format!(
+            "probability map is {w} x {h} but holds {} values (expected {cells}); build it with width * height values",
+            map.data.len()
+        )));
+    }
+    if w > 65_536 {
+        return Err(Error::limits(format!(
+            "probability map is {w} columns wide, over the tracer's 65,536; resize the track to the model width"
+        )));
+    }
+    let gap_u8 = quantise_ceil(params.gap);
+    if cells == 0 || !map.data.iter().any(|&v| v >= gap_u8) {
+        return Err(Error::no_curve(
+            "no curve ink was found in the track; check that the track edges enclose the curve, that the curve \
+             is in this track, and that the scan is not inverted (ink must be dark on light paper)",
+        ));
+    }
+    let tracer = Tracer::new(map, params);
+    let cols: Vec<usize> = match seed {
+        None => tracer.run(0, h, None),
+        Some(s) => {
+            let (r0, c0) = tracer.seed_pixel(s)?;
+            let down = tracer.run(r0, h, Some(c0));
+            let up = tracer.run_up(r0, c0);
+            let mut cols = up;
+            cols.extend(down.into_iter().skip(1));
+            cols
+        }
+    };
+    let mut out = Vec::with_capacity(h);
+    for (r, &c) in cols.iter().enumerate() {
+        out.push(centroid(tracer.row(r), c, gap_u8));
+    }
+    let found = out.iter().filter(|v| v.is_some()).count();
+    if (found as f64) < f64::from(params.min_rows_fraction) * h as f64 || found == 0 {
+        return Err(Error::no_curve(format!(
+            "a curve was found in only {found} of {h} rows; check that the track edges enclose the curve, \
+             that the curve is in this track, and that the scan is not inverted (ink must be dark on light paper)"
+        )));
+    }
+    Ok(out)
+}
+
+/// Smallest `u8` level whose probability is at least `p`.
+fn quantise_ceil(p: f32) -> u8 {
+    (p * 255.0).ceil().clamp(0.0, 255.0) as u8
+}
+
+/// Back-pointers (predecessor columns), one per row step and column.
+enum BackPointers {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+}
+
+impl BackPointers {
+    fn new(width: usize, steps: usize) -> Self {
+        let n = width.saturating_mul(steps);
+        if width <= 256 {
+            BackPointers::U8(vec![0; n])
+        } else {
+            BackPointers::U16(vec![0; n])
+        }
+    }
+    fn set(&mut self, i: usize, v: usize) {
+        match self {
+            BackPointers::U8(b) => {
+                if let Some(x) = b.get_mut(i) {
+                    *x = v as u8;
+                }
+            }
+            BackPointers::U16(b) => {
+                if let Some(x) = b.get_mut(i) {
+                    *x = v as u16;
+                }
+            }
+        }
+    }
+    fn get(&self, i: usize) -> usize {
+        match self {
+            BackPointers::U8(b) => b.get(i).map_or(0, |&v| usize::from(v)),
+            BackPointers::U16(b) => b.get(i).map_or(0, |&v| usize::from(v)),
+        }
+    }
+}
+
+struct Tracer<'a> {
+    map: &'a ProbMap,
+    p: &'a TraceParams,
+    gap_u8: u8,
+    /// Emission cost per probability level.
+    emission: [f32; 256],
+    /// Runs up to this wide are one curve's cross-section (one more than the
+    /// map's median run width); wider ones are taken for curves merged at a
+    /// crossing.
+    max_run: usize,
+}
+
+/// Scratch arrays for one row of the DP.
+struct RowScratch {
+    /// Sub-pixel position of each column (see `prepare`).
+    cen: Vec<f32>,
+    /// First and last column of the ink run holding each column (ink columns only).
+    run_lo: Vec<usize>,
+    run_hi: Vec<usize>,
+    /// Step cost of entering each column sideways.
+    step: Vec<f32>,
+    /// Prefix sums of `step`: `prefix[k] = step[0] + .. + step[k-1]`.
+    prefix: Vec<f32>,
+}
+
+const INF: f32 = f32::INFINITY;
+
+impl<'a> Tracer<'a> {
+    fn new(map: &'a ProbMap, p: &'a TraceParams) -> Self {
+        let mut emission = [0f32; 256];
+        let floor = (p.ink / p.gap).ln();
+        for (v, e) in emission.iter_mut().enumerate() {
+            let prob = v as f32 / 255.0;
+            *e = if prob >= p.ink {
+                0.0
+            } else if prob <= p.gap {
+                floor
+            } else {
+                (p.ink / prob).ln().clamp(0.0, floor)
+            };
+        }
+        let gap_u8 = quantise_ceil(p.gap);
+        Tracer { map, p, gap_u8, emission, max_run: typical_run(map, gap_u8).saturating_add(1).max(3) }
+    }
+
+    fn row(&self, r: usize) -> &[u8] {
+        let w = self.map.width;
+        self.map.data.get(r * w..(r + 1) * w).unwrap_or(&[])
+    }
+
+    /// The ink pixel nearest the seed within `seed_radius`, as `(row, col)`.
+    fn seed_pixel(&self, s: Seed) -> Result<(usize, usize)> {
+        let (w, h) = (self.map.width as f32, self.map.height as f32);
+        if !(s.col.is_finite() && s.row.is_finite()) || s.col < -0.5 || s.row < -0.5 || s.col >= w - 0.5 || s.row >= h - 0.5 {
+            return Err(Error::bad_parameter(format!(
+                "seed ({}, {}) lies outside the track ({} x {} map pixels); click on the wanted curve inside the track",
+                s.col, s.row, self.map.width, self.map.height
+            )));
+        }
+        let rad = self.p.seed_radius;
+        let ri = rad.ceil() as i64;
+        let (sc, sr) = (s.col.round() as i64, s.row.round() as i64);
+        let mut best: Option<(f32, u8, usize, usize)> = None;
+        for r in (sr - ri).max(0)..=(sr + ri).min(self.map.height as i64 - 1) {
+            let row = self.row(r as usize);
+            for c in (sc - ri).max(0)..=(sc + ri).min(self.map.width as i64 - 1) {
+                let v = row.get(c as usize).copied().unwrap_or(0);
+                if v < self.gap_u8 {
+                    continue;
+                }
+                let d = ((c as f32 - s.col).powi(2) + (r as f32 - s.row).powi(2)).sqrt();
+                if d > rad {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    Some((bd, bv, _, _)) => d < bd || (d == bd && v > bv),
+                };
+                if better {
+                    best = Some((d, v, r as usize, c as usize));
+                }
+            }
+        }
+        best.map(|(_, _, r, c)| (r, c)).ok_or_else(|| {
+            Error::bad_parameter(format!(
+                "the seed ({}, {}) is not on a curve: there is no curve ink within {} px of it; \
+                 click on the curve's ink (zoom in to place it)",
+                s.col, s.row, self.p.seed_radius
+            ))
+        })
+    }
+
+    /// Fills the scratch for the step into row `r` from row `prev`.
+    fn prepare(&self, r: usize, prev: usize, s: &mut RowScratch) {
+        let row = self.row(r);
+        let prow = self.row(prev);
+        let w = self.map.width;
+        // Local sub-pixel positions: the centroid of the ink among the column and
+        // its two neighbours. Sub-pixel on a thin line; the column itself inside a
+        // wide blob (two curves merged at a crossing), so the path's direction
+        // there comes from its momentum rather than from the blob's centre.
+        for (k, c) in s.cen.iter_mut().enumerate() {
+            *c = k as f32;
+            if row.get(k).copied().unwrap_or(0) < self.gap_u8 {
+                continue;
+            }
+            let (mut sum, mut wsum) = (0f32, 0f32);
+            for m in k.saturating_sub(1)..=(k + 1).min(w - 1) {
+                let v = row.get(m).copied().unwrap_or(0);
+                if v >= self.gap_u8 {
+                    sum += f32::from(v);
+                    wsum += f32::from(v) * m as f32;
+                }
+            }
+            if sum > 0.0 {
+                *c = wsum / sum;
+            }
+        }
+        // Ink runs.
+        let mut k = 0;
+        while k < w {
+            let start = k;
+            while k < w && row.get(k).is_some_and(|&v| v >= self.gap_u8) {
+                k += 1;
+            }
+            for m in start..k {
+                s.run_lo[m] = start;
+                s.run_hi[m] = k - 1;
+            }
+            if k == start {
+                s.run_lo[k] = k;
+                s.run_hi[k] = k;
+                k += 1;
+            }
+        }
+        // Sideways step costs and their prefix sums.
+        let mut acc = 0f32;
+        if let Some(p0) = s.prefix.first_mut() {
+            *p0 = 0.0;
+        }
+        for k in 0..w {
+            let a = row.get(k).copied().unwrap_or(0);
+            let b = prow.get(k).copied().unwrap_or(0);
+            let cost = if a.max(b) >= self.gap_u8 { self.p.jump_ink } else { self.p.jump_paper };
+            if let Some(st) = s.step.get_mut(k) {
+                *st = cost;
+            }
+            acc += cost;
+            if let Some(pk) = s.prefix.get_mut(k + 1) {
+                *pk = acc;
+            }
+        }
+    }
+
+    /// Traces rows `start, start+1, .., end-1` (downward). Returns the column per row.
+    fn run(&self, start: usize, end: usize, seed_col: Option<usize>) -> Vec<usize> {
+        let order: Vec<usize> = (start..end).collect();
+        self.run_rows(&order, seed_col)
+    }
+
+    /// Traces rows `start, start-1, .., 0` (upward) and returns them top to bottom.
+    fn run_up(&self, start: usize, seed_col: usize) -> Vec<usize> {
+        let order: Vec<usize> = (0..=start).rev().collect();
+        let mut cols = self.run_rows(&order, Some(seed_col));
+        cols.reverse();
+        cols
+    }
+
+    /// The DP over `order` (consecutive rows, in tracing order). Returns the chosen
+    /// column for each entry of `order`.
+    fn run_rows(&self, order: &[usize], seed_col: Option<usize>) -> Vec<usize> {
+        let w = self.map.width;
+        let n = order.len();
+        if n == 0 || w == 0 {
+            return Vec::new();
+        }
+        let p = self.p;
+        // Ancestors kept per state: positions 1 ..= momentum_rows - 1 rows back.
+        let k_max = p.momentum_rows.max(2) - 1;
+        let win = p.window.min(w.saturating_sub(1));
+        // Columns around a prediction that can cost less than the cap.
+        let reach = (p.momentum_slack + p.momentum_cap).ceil() as i64 + 1;
+        let mut bp = BackPointers::new(w, n - 1);
+
+        let mut d = vec![INF; w];
+        let first = self.row(order[0]);
+        match seed_col {
+            Some(c) => {
+                if let Some(x) = d.get_mut(c) {
+                    *x = 0.0;
+                }
+            }
+            None => {
+                for (x, &v) in d.iter_mut().zip(first) {
+                    *x = self.emission[usize::from(v)];
+                }
+            }
+        }
+        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1] };
+        // Sub-pixel positions of each state's ancestors: hist[j * k_max + m] is the
+        // position m+1 rows back of the path ending in state j; `hlen` are valid.
+        // `cur_pos` is each state's own sub-pixel position.
+        let mut cur_pos: Vec<f32> = vec![0.0; w];
+        {
+            // Centroids of the first row (prepare computes them for `r`).
+            self.prepare(order[0], order[0], &mut s);
+            cur_pos.copy_from_slice(&s.cen);
+        }
+        let mut next_pos: Vec<f32> = vec![0.0; w];
+        let weights = prediction_weights(k_max + 1);
+        let mut hist = vec![0f32; w * k_max];
+        let mut new_hist = vec![0f32; w * k_max];
+        let mut hlen = 0usize;
+
+        let mut pred = vec![0f32; w];
+        let mut carries = vec![false; w];
+        let mut free = vec![(1usize, 0usize); w];
+        let mut blob = vec![(1usize, 0usize); w];
+        let mut nd = vec![INF; w];
+        let mut choice = vec![0usize; w];
+        let mut fwd_v = vec![INF; w];
+        let mut fwd_j = vec![0usize; w];
+
+        for step_i in 1..n {
+            let r = order[step_i];
+            let prev = order[step_i - 1];
+            self.prepare(r, prev, &mut s);
+            let row = self.row(r);
+            // Direction of each state's path, and whether the curve carries on there.
+            for j in 0..w {
+                let here = cur_pos[j];
+                if hlen == 0 || d[j] == INF {
+                    pred[j] = here;
+                    carries[j] = false;
+                    continue;
+                }
+                // Least-squares fit through the path's last positions, extrapolated
+                // one row ahead (fixed weights per history length).
+                let hs = &hist[j * k_max..j * k_max + hlen];
+                let wts = &weights[hlen];
+                let mut q = wts.first().copied().unwrap_or(1.0) * here;
+                for (&y, &wt) in hs.iter().zip(wts.iter().skip(1)) {
+                    q += wt * y;
+                }
+                let slope = q - here;
+                pred[j] = q;
+                let qi = q.round();
+                // Ink at (or next to) the prediction: the curve carries on there.
+                let hit = if qi < -1.0 || qi > w as f32 {
+                    None
+                } else {
+                    let qi = qi as i64;
+                    [qi, qi - 1, qi + 1]
+                        .into_iter()
+                        .filter(|&c| c >= 0 && c < w as i64)
+                        .map(|c| c as usize)
+                        .find(|&c| row.get(c).is_some_and(|&x| x >= self.gap_u8))
+                };
+                carries[j] = hit.is_some();
+                // Staying anywhere on that run is free when the run is one curve's
+                // cross-section (a line's width, plus its slope); in a wider blob
+                // (merged curves) the path must keep its direction.
+                let widest = self.max_run as f32 + slope.abs();
+                free[j] = (1, 0);
+                blob[j] = (1, 0);
+                if let Some(c) = hit {
+                    if ((s.run_hi[c] - s.run_lo[c]) as f32) < widest {
+                        free[j] = (s.run_lo[c], s.run_hi[c]);
+                    } else {
+                        blob[j] = (s.run_lo[c], s.run_hi[c]);
+                    }
+                }
+            }
+            let cap = p.momentum * p.momentum_cap;
+            // Far jumps: geodesic distance transform over D + capped momentum.
+            for j in 0..w {
+                fwd_v[j] = d[j] + if carries[j] { cap } else { 0.0 };
+                fwd_j[j] = j;
+            }
+            for i in 1..w {
+                let c = fwd_v[i - 1] + s.step[i];
+                if c < fwd_v[i] {
+                    fwd_v[i] = c;
+                    fwd_j[i] = fwd_j[i - 1];
+                }
+            }
+            for i in (0..w.saturating_sub(1)).rev() {
+                let c = fwd_v[i + 1] + s.step[i];
+                if c < fwd_v[i] {
+                    fwd_v[i] = c;
+                    fwd_j[i] = fwd_j[i + 1];
+                }
+            }
+            // Exact cost of the move j -> i (sideways path plus momentum).
+            let cost = |j: usize, i: usize| -> f32 {
+                let geo = if i > j {
+                    s.prefix[i + 1] - s.prefix[j + 1]
+                } else if i < j {
+                    s.prefix[j] - s.prefix[i]
+                } else {
+                    0.0
+                };
+                let mom = if carries[j] && !(free[j].0..=free[j].1).contains(&i) {
+                    let slack = if (blob[j].0..=blob[j].1).contains(&i) { p.blob_slack } else { p.momentum_slack };
+                    p.momentum * ((s.cen[i] - pred[j]).abs() - slack).clamp(0.0, p.momentum_cap)
+                } else {
+                    0.0
+                };
+                d[j] + geo + mom
+            };
+            // Near jumps, exact. Nearest predecessors first, so ties keep the column.
+            for i in 0..w {
+                let mut best = INF;
+                let mut bj = i;
+                for off in 0..=win {
+                    for j in [i.checked_sub(off), if off == 0 { None } else { i.checked_add(off) }] {
+                        let Some(j) = j.filter(|&j| j < w && d[j] < INF) else { continue };
+                        let c = cost(j, i);
+                        if c < best {
+                            best = c;
+                            bj = j;
+                        }
+                    }
+                }
+                nd[i] = best;
+                choice[i] = bj;
+            }
+            // Jumps that land where a predecessor's curve is heading, exact, however far.
+            for j in 0..w {
+                if !carries[j] || d[j] == INF {
+                    continue;
+                }
+                let q = pred[j].round() as i64;
+                for i in (q - reach).max(0)..=(q + reach).min(w as i64 - 1) {
+                    let i = i as usize;
+                    let c = cost(j, i);
+                    if c < nd[i] {
+                        nd[i] = c;
+                        choice[i] = j;
+                    }
+                }
+            }
+            // Any other jump pays the momentum cap (an upper bound of its exact cost).
+            for i in 0..w {
+                if fwd_v[i] < nd[i] {
+                    nd[i] = fwd_v[i];
+                    choice[i] = fwd_j[i];
+                }
+                nd[i] += self.emission[usize::from(row.get(i).copied().unwrap_or(0))];
+            }
+            // Renormalise, record back-pointers, update ancestor positions.
+            let m = nd.iter().copied().fold(INF, f32::min);
+            let m = if m.is_finite() { m } else { 0.0 };
+            let base = (step_i - 1) * w;
+            let new_len = (hlen + 1).min(k_max);
+            for i in 0..w {
+                d[i] = nd[i] - m;
+                let j = choice[i];
+                bp.set(base + i, j);
+                new_hist[i * k_max] = cur_pos[j];
+                // A free move along the run the path was heading for records the
+                // prediction (kept inside the run), so the path's direction carries
+                // through stretches where two curves overlap in one run.
+                let (lo, hi) = free[j];
+                next_pos[i] = if carries[j] && lo <= i && i <= hi {
+                    pred[j].clamp(lo as f32, hi as f32)
+                } else {
+                    s.cen[i]
+                };
+                for mm in 1..new_len {
+                    new_hist[i * k_max + mm] = hist[j * k_max + mm - 1];
+                }
+            }
+            std::mem::swap(&mut hist, &mut new_hist);
+            hlen = new_len;
+            std::mem::swap(&mut cur_pos, &mut next_pos);
+        }
+        // Backtrack from the best final state.
+        let mut c = 0;
+        let mut bestv = INF;
+        for (i, &v) in d.iter().enumerate() {
+            if v < bestv {
+                bestv = v;
+                c = i;
+            }
+        }
+        let mut cols = vec![0usize; n];
+        for step_i in (0..n).rev() {
+            cols[step_i] = c;
+            if step_i > 0 {
+                c = bp.get((step_i - 1) * w + c).min(w - 1);
+            }
+        }
+        cols
+    }
+}
+
+/// `weights[h]`: weights of the positions 0, 1, .., h rows back whose weighted sum
+/// predicts the next position: the least-squares line through them, evaluated one
+/// row ahead. (A parabola was tried: its extrapolation is too noisy.)
+fn prediction_weights(max_points: usize) -> Vec<Vec<f32>> {
+    (1..=max_points)
+        .map(|n| {
+            if n == 1 {
+                return vec![1.0];
+            }
+            let nf = n as f64;
+            let tbar = -(nf - 1.0) / 2.0;
+            let stt: f64 = (0..n).map(|i| (-(i as f64) - tbar).powi(2)).sum();
+            (0..n).map(|i| (1.0 / nf + (1.0 - tbar) * (-(i as f64) - tbar) / stt) as f32).collect()
+        })
+        .collect()
+}
+
+/// Median width of the map's ink runs (rows cut into runs of pixels `>= gap`).
+fn typical_run(map: &ProbMap, gap: u8) -> usize {
+    let mut hist = [0u64; 65];
+    for row in map.data.chunks(map.width.max(1)) {
+        let mut len = 0usize;
+        for &v in row.iter().chain(std::iter::once(&0)) {
+            if v >= gap {
+                len += 1;
+            } else if len > 0 {
+                if let Some(h) = hist.get_mut(len.min(64)) {
+                    *h += 1;
+                }
+                len = 0;
+            }
+        }
+    }
+    let total: u64 = hist.iter().sum();
+    let mut seen = 0;
+    for (width, &n) in hist.iter().enumerate() {
+        seen += n;
+        if seen * 2 >= total && n > 0 {
+            return width;
+        }
+    }
+    1
+}
+
+/// Sub-pixel column of the ink around column `c` of `row`: the probability-weighted
+/// centroid of the run around the nearest local peak, stopping at valleys (so a
+/// neighbouring curve is not averaged in). `None` when no pixel within one column
+/// reaches the gap level.
+fn centroid(row: &[u8], c: usize, gap: u8) -> Option<f32> {
+    let w = row.len();
+    if w == 0 {
+        return None;
+    }
+    let c = c.min(w - 1);
+    let lo = c.saturating_sub(1);
+    let hi = (c + 1).min(w - 1);
+    let mut peak = c;
+    for k in lo..=hi {
+        if row[k] > row[peak] {
+            peak = k;
+        }
+    }
+    if row[peak] < gap {
+        return None;
+    }
+    // Climb to the local maximum (a few steps at most).
+    for _ in 0..4 {
+        let l = peak.checked_sub(1).filter(|&l| row[l] > row[peak]);
+        let r = Some(peak + 1).filter(|&r| r < w && row[r] > row[peak]);
+        match (l, r) {
+            (Some(l), Some(r)) => peak = if row[l] >= row[r] { l } else { r },
+            (Some(l), None) => peak = l,
+            (None, Some(r)) => peak = r,
+            (None, None) => break,
+        }
+    }
+    let pv = row[peak];
+    let half = gap;
+    const TOL: u8 = 24;
+    const REACH: usize = 12;
+    let (mut sum, mut wsum) = (f32::from(pv), f32::from(pv) * peak as f32);
+    for dir in [-1i64, 1] {
+        let mut lowest = pv;
+        for step in 1..=REACH as i64 {
+            let k = peak as i64 + dir * step;
+            if k < 0 || k >= w as i64 {
+                break;
+            }
+            let v = row[k as usize];
+            if v < half || v > lowest.saturating_add(TOL) {
+                break;
+            }
+            lowest = lowest.min(v);
+            sum += f32::from(v);
+            wsum += f32::from(v) * k as f32;
+        }
+    }
+    Some(wsum / sum)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// Renders curves `x(row)` (sub-pixel column at row centre) `thick` px wide into a
+    /// `w x h` map: each row covers the span the curve sweeps over that row, so fast
+    /// curves stay continuous.
+    pub(super) fn render(w: usize, h: usize, curves: &[(&dyn Fn(f64) -> f64, f64)]) -> ProbMap {
+        let mut data = vec![0u8; w * h];
+        for &(x, thick) in curves {
+            for r in 0..h {
+                let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+                for k in 0..=8 {
+                    let v = x(r as f64 - 0.5 + k as f64 / 8.0);
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                let (a, b) = (lo - thick / 2.0, hi + thick / 2.0);
+                for c in 0..w {
+                    let cov = (b.min(c as f64 + 0.5) - a.max(c as f64 - 0.5)).clamp(0.0, 1.0);
+                    let v = (cov * 255.0).round() as u8;
+                    let px = &mut data[r * w + c];
+                    *px = (*px).max(v);
+                }
+            }
+        }
+        ProbMap { width: w, height: h, data }
+    }
+
+    fn erase_rows(map: &mut ProbMap, rows: std::ops::Range<usize>) {
+        for r in rows {
+            for c in 0..map.width {
+                map.data[r * map.width + c] = 0;
+            }
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Fraction of rows whose traced column is nearer `want` than `other` (rows
+    /// where the two curves are within `tol` px count as right when the trace is
+    /// within `tol` of `want`). Rows without a value count as wrong.
+    fn on_curve(t: &[Option<f32>], want: &dyn Fn(f64) -> f64, other: &dyn Fn(f64) -> f64, tol: f64) -> f64 {
+        let ok = t
+            .iter()
+            .enumerate()
+            .filter(|(r, v)| {
+                let Some(v) = v else { return false };
+                let (a, b) = (want(*r as f64), other(*r as f64));
+                let (da, db) = ((f64::from(*v) - a).abs(), (f64::from(*v) - b).abs());
+                da <= tol || (da < db && da <= 2.0 * tol)
+            })
+            .count();
+        ok as f64 / t.len() as f64
+    }
+
+    fn max_err(t: &[Option<f32>], x: &dyn Fn(f64) -> f64) -> f64 {
+        t.iter()
+            .enumerate()
+            .filter_map(|(r, v)| v.map(|v| (f64::from(v) - x(r as f64)).abs()))
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn straight_line() {
+        let x = |_r: f64| 100.3;
+        let map = render(256, 400, &[(&x, 2.0)]);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        assert_eq!(t.len(), 400);
+        assert!(t.iter().all(Option::is_some));
+        assert!(max_err(&t, &x) < 0.1, "max error {}", max_err(&t, &x));
+        let t2 = trace(&map, Some(Seed { col: 101.0, row: 200.0 }), &TraceParams::default()).unwrap();
+        assert_eq!(t, t2);
+    }
+
+    #[test]
+    fn sine_curve() {
+        let x = |r: f64| 128.0 + 90.0 * (r * std::f64::consts::TAU / 500.0).sin();
+        let map = render(256, 2000, &[(&x, 2.5)]);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        assert!(t.iter().all(Option::is_some));
+        let e = max_err(&t, &x);
+        assert!(e < 0.6, "max error {e}");
+    }
+
+    #[test]
+    fn gaps_stay_gaps_and_the_path_resumes() {
+        let x = |r: f64| 60.0 + 0.05 * r;
+        let mut map = render(256, 1000, &[(&x, 2.0)]);
+        erase_rows(&mut map, 300..380);
+        erase_rows(&mut map, 700..705);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        for (r, v) in t.iter().enumerate() {
+            let gap = (300..380).contains(&r) || (700..705).contains(&r);
+            assert_eq!(v.is_none(), gap, "row {r}: {v:?}");
+        }
+        assert!(max_err(&t, &x) < 0.3);
+        // Seeded below the gap, traced upward across it.
+        let t2 = trace(&map, Some(Seed { col: 60.0 + 0.05 * 900.0, row: 900.0 }), &TraceParams::default()).unwrap();
+        assert_eq!(t, t2);
+    }
+
+    #[test]
+    fn curve_running_off_the_track_is_a_gap() {
+        // A curve that leaves the track on the right for 200 rows and comes back.
+        let x = |r: f64| 200.0 + 80.0 * (r * std::f64::consts::TAU / 1000.0).sin();
+        let map = render(256, 1000, &[(&x, 2.0)]);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        for (r, v) in t.iter().enumerate() {
+            let xr = x(r as f64);
+            if xr < 254.0 {
+                assert!(v.is_some_and(|v| (f64::from(v) - xr).abs() < 0.6), "row {r}: {v:?} vs {xr}");
+            } else if xr > 258.0 {
+                assert!(v.is_none(), "row {r}: {v:?} vs {xr}");
+            }
+        }
+    }
+
+    fn crossing_case(a: &dyn Fn(f64) -> f64, b: &dyn Fn(f64) -> f64, h: usize, seed_row: usize) -> (f64, f64) {
+        let map = render(256, h, &[(a, 2.0), (b, 2.0)]);
+        let p = TraceParams::default();
+        let sr = seed_row as f64;
+        let ta = trace(&map, Some(Seed { col: a(sr) as f32, row: seed_row as f32 }), &p).unwrap();
+        let tb = trace(&map, Some(Seed { col: b(sr) as f32, row: seed_row as f32 }), &p).unwrap();
+        let f = (on_curve(&ta, a, b, 1.5), on_curve(&tb, b, a, 1.5));
+        eprintln!("crossing case, seed row {seed_row}: on A {:.4}, on B {:.4}", f.0, f.1);
+        f
+    }
+
+    #[test]
+    fn x_crossing_keeps_its_curve() {
+        // A slanted curve crossing a vertical one: a first-order jump penalty alone
+        // would switch onto the vertical curve after the crossing.
+        let a = |r: f64| 30.0 + 0.2 * r;
+        let b = |_r: f64| 128.0;
+        let (fa, fb) = crossing_case(&a, &b, 1000, 50);
+        assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
+        // Seeded below the crossing: traced upward through it.
+        let (fa, fb) = crossing_case(&a, &b, 1000, 950);
+        assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
+        // A shallow crossing angle.
+        let a = |r: f64| 78.0 + 0.1 * r;
+        let b = |r: f64| 178.0 - 0.1 * r;
+        let (fa, fb) = crossing_case(&a, &b, 1000, 20);
+        assert!(fa >= 0.98 && fb >= 0.98, "shallow: on A {fa}, on B {fb}");
+        // Steep against vertical.
+        let a = |r: f64| 28.0 + 1.0 * r;
+        let b = |_r: f64| 128.0;
+        let (fa, fb) = crossing_case(&a, &b, 220, 10);
+        assert!(fa >= 0.98 && fb >= 0.98, "steep: on A {fa}, on B {fb}");
+    }
+
+    #[test]
+    fn sine_curves_crossing_many_times() {
+        use std::f64::consts::TAU;
+        let a = |r: f64| 128.0 + 70.0 * (r * TAU / 600.0).sin();
+        let b = |r: f64| 128.0 + 60.0 * (r * TAU / 430.0 + 1.0).sin();
+        let map = render(256, 4000, &[(&a, 2.0), (&b, 2.0)]);
+        let crossings = (1..4000).filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum()).count();
+        assert!(crossings >= 8, "only {crossings} crossings");
+        let (fa, fb) = crossing_case(&a, &b, 4000, 100);
+        assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
+        let (fa, fb) = crossing_case(&a, &b, 4000, 2500);
+        assert!(fa >= 0.98 && fb >= 0.98, "mid seed: on A {fa}, on B {fb}");
+        drop(map);
+    }
+
+    #[test]
+    fn fast_spike_is_followed() {
+        // A vertical curve with a spike 80 columns wide over 4 rows at row 500.
+        let x = |r: f64| {
+            let d = (r - 500.0).abs();
+            if d < 2.0 {
+                60.0 + 40.0 * (2.0 - d)
+            } else {
+                60.0
+            }
+        };
+        let map = render(256, 1000, &[(&x, 2.0)]);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        let far = t[498..503].iter().filter_map(|v| *v).fold(0f32, f32::max);
+        assert!(far > 120.0, "spike reached only {far}: {:?}", &t[496..505]);
+        assert!(t.iter().all(Option::is_some));
+        assert!((t[510].unwrap() - 60.0).abs() < 0.3);
+        assert!((t[490].unwrap() - 60.0).abs() < 0.3);
+    }
+
+    #[test]
+    fn speckle_is_not_followed() {
+        let x = |r: f64| 100.0 + 20.0 * (r / 150.0).sin();
+        let mut map = render(256, 3000, &[(&x, 2.0)]);
+        erase_rows(&mut map, 1000..1040);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..4000 {
+            let (r, c) = (rng.below(2999), rng.below(255));
+            if (c as f64 - x(r as f64)).abs() < 6.0 {
+                continue;
+            }
+            for (dr, dc) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                map.data[(r + dr) * 256 + c + dc] = 255;
+            }
+        }
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        let mut off = 0;
+        for (r, v) in t.iter().enumerate() {
+            if let Some(v) = v {
+                if (f64::from(*v) - x(r as f64)).abs() > 1.0 {
+                    off += 1;
+                }
+            } else {
+                assert!((1000..1040).contains(&r), "row {r} lost");
+            }
+        }
+        // Only a speckle right on the path through the gap may be picked up.
+        assert!(off <= 4, "{off} rows off the curve");
+        let none = t[1000..1040].iter().filter(|v| v.is_none()).count();
+        assert!(none >= 36, "gap rows traced: {}", 40 - none);
+    }
+
+    #[test]
+    fn empty_or_nearly_empty_map_is_no_curve() {
+        let map = ProbMap { width: 256, height: 500, data: vec![0; 256 * 500] };
+        let e = trace(&map, None, &TraceParams::default()).unwrap_err();
+        assert!(matches!(&e, Error::NoCurve(m) if m.contains("track edges") && m.contains("inverted")), "{e:?}");
+        let e = trace(&map, Some(Seed { col: 10.0, row: 10.0 }), &TraceParams::default()).unwrap_err();
+        assert!(matches!(e, Error::NoCurve(_)));
+        // Faint noise below the gap level is no ink either.
+        let map = ProbMap { width: 256, height: 500, data: vec![30; 256 * 500] };
+        assert!(matches!(trace(&map, None, &TraceParams::default()), Err(Error::NoCurve(_))));
+        // Ink on 5 of 500 rows (1%).
+        let mut map = ProbMap { width: 256, height: 500, data: vec![0; 256 * 500] };
+        for r in 10..15 {
+            map.data[r * 256 + 40] = 255;
+        }
+        let e = trace(&map, None, &TraceParams::default()).unwrap_err();
+        assert!(matches!(&e, Error::NoCurve(m) if m.contains("5 of 500")), "{e:?}");
+        let empty = ProbMap { width: 0, height: 0, data: vec![] };
+        assert!(matches!(trace(&empty, None, &TraceParams::default()), Err(Error::NoCurve(_))));
+    }
+
+    #[test]
+    fn bad_seed_and_bad_map() {
+        let x = |_r: f64| 100.0;
+        let map = render(256, 200, &[(&x, 2.0)]);
+        let p = TraceParams::default();
+        let e = trace(&map, Some(Seed { col: 120.0, row: 50.0 }), &p).unwrap_err();
+        assert!(matches!(&e, Error::BadParameter(m) if m.contains("not on a curve") && m.contains("click on the curve")), "{e:?}");
+        // Within the radius: snaps to the ink.
+        let t = trace(&map, Some(Seed { col: 104.0, row: 50.0 }), &p).unwrap();
+        assert!((t[50].unwrap() - 100.0).abs() < 0.1);
+        for (col, row) in [(-3.0, 5.0), (300.0, 5.0), (100.0, 200.0), (f32::NAN, 1.0)] {
+            let e = trace(&map, Some(Seed { col, row }), &p).unwrap_err();
+            assert!(matches!(&e, Error::BadParameter(m) if m.contains("outside the track")), "{e:?}");
+        }
+        let short = ProbMap { width: 10, height: 10, data: vec![0; 99] };
+        assert!(matches!(trace(&short, None, &p), Err(Error::BadParameter(_))));
+        let huge = ProbMap { width: usize::MAX, height: 2, data: vec![] };
+        assert!(matches!(trace(&huge, None, &p), Err(Error::Limits(_))));
+        let bad = TraceParams { gap: 0.9, ..TraceParams::default() };
+        assert!(matches!(trace(&map, None, &bad), Err(Error::BadParameter(_))));
+    }
+
+    #[test]
+    fn seed_at_edges_and_tiny_maps() {
+        let x = |_r: f64| 3.0;
+        let map = render(8, 3, &[(&x, 2.0)]);
+        for row in [0.0, 1.0, 2.0] {
+            let t = trace(&map, Some(Seed { col: 3.0, row }), &TraceParams::default()).unwrap();
+            assert_eq!(t.len(), 3);
+            assert!(t.iter().all(|v| v.is_some_and(|v| (v - 3.0).abs() < 0.1)), "{t:?}");
+        }
+        let one = ProbMap { width: 1, height: 1, data: vec![255] };
+        assert_eq!(trace(&one, None, &TraceParams::default()).unwrap(), vec![Some(0.0)]);
+    }
+
+    #[test]
+    fn wide_map_uses_u16_back_pointers() {
+        let x = |r: f64| 300.0 + 200.0 * (r / 80.0).sin();
+        let map = render(600, 500, &[(&x, 2.0)]);
+        let t = trace(&map, None, &TraceParams::default()).unwrap();
+        assert!(max_err(&t, &x) < 0.6);
+    }
+
+    #[test]
+    fn long_map_256_by_20000() {
+        use std::f64::consts::TAU;
+        // A sine and a zigzag: they cross at angles of at least 0.3 column per row
+        // (curves that run side by side, touching, are ambiguous by nature).
+        let a = |r: f64| 128.0 + 100.0 * (r * TAU / 3000.0).sin();
+        let b = |r: f64| {
+            let ph = (r / 800.0).rem_euclid(1.0);
+            128.0 + 110.0 * if ph < 0.5 { 4.0 * ph - 1.0 } else { 3.0 - 4.0 * ph }
+        };
+        let map = render(256, 20_000, &[(&a, 2.0), (&b, 2.5)]);
+        let crossings = (1..20_000).filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum()).count();
+        assert!(crossings >= 40, "{crossings} crossings");
+        let p = TraceParams::default();
+        let ta = trace(&map, Some(Seed { col: a(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();
+        assert_eq!(ta.len(), 20_000);
+        let fa = on_curve(&ta, &a, &b, 1.5);
+        let tb = trace(&map, Some(Seed { col: b(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();
+        let fb = on_curve(&tb, &b, &a, 1.5);
+        eprintln!("20,000 rows, {crossings} crossings: on A {fa:.4}, on B {fb:.4}");
+        assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
+        // A wiggly curve alone, unseeded.
+        let w = |r: f64| 128.0 + 100.0 * (r * TAU / 3000.0).sin() + 10.0 * (r * TAU / 97.0).sin();
+        let map = render(256, 20_000, &[(&w, 2.0)]);
+        let started = std::time::Instant::now();
+        let t = trace(&map, None, &p).unwrap();
+        eprintln!("256 x 20,000 traced in {:?}", started.elapsed());
+        assert!(t.iter().all(Option::is_some));
+        assert!(max_err(&t, &w) < 0.7, "max error {}", max_err(&t, &w));
+    }
 }
