@@ -72,6 +72,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--init", default=None, help="start from this checkpoint")
+    ap.add_argument("--rows", type=int, default=256, help="random window of this many rows per crop")
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CPU AVX512-BF16)")
+    ap.add_argument("--channels-last", action="store_true")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -95,6 +98,8 @@ def main():
         model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
     say(f"args {vars(args)}")
     say(f"train crops {len(x)} (curve px {y.float().mean():.4f}), val crops {len(vx)}, params {count_params(model):,}")
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     t0 = time.time()
     best = -1.0
@@ -103,7 +108,8 @@ def main():
     cfg = {"channels": list(CHANNELS), "bottleneck": BOTTLENECK}
 
     def save(name, extra):
-        torch.save({"model": model.state_dict(), "config": cfg, "step": step, **extra}, run / name)
+        sd = {k: v.contiguous() for k, v in model.state_dict().items()}
+        torch.save({"model": sd, "config": cfg, "step": step, **extra}, run / name)
 
     while True:
         progress = max(step / args.steps, (time.time() - t0) / 60 / args.minutes)
@@ -120,7 +126,14 @@ def main():
             xb, yb = xb.flip(3), yb.flip(3)
         if rng.random() < 0.5:
             xb, yb = xb.flip(2), yb.flip(2)
-        logits = model.logits(xb)
+        if args.rows < xb.shape[2]:
+            a = int(rng.integers(0, xb.shape[2] - args.rows + 1))
+            xb, yb = xb[:, :, a:a + args.rows], yb[:, :, a:a + args.rows]
+        if args.channels_last:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            logits = model.logits(xb)
+        logits = logits.float()
         loss = tversky_loss(logits, yb) + F.binary_cross_entropy_with_logits(logits, yb)
         opt.zero_grad()
         loss.backward()
