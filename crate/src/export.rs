@@ -90,8 +90,25 @@ pub fn default_max_gap(depth_per_row: f64) -> f64 {
     3.0 * depth_per_row.abs()
 }
 
-/// Resamples traced samples onto a regular depth grid of `step` (positive), with
-/// the curve's `mnemonic`, value `unit` and `depth_unit`.
+/// What [`resample`] produces: grid step, gap rule, interpolation space and names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResampleParams<'a> {
+    /// Depth step, positive.
+    pub step: f64,
+    /// Largest depth distance between two neighbouring samples that is interpolated
+    /// across; grid depths inside a wider gap are null.
+    pub max_gap: f64,
+    /// Interpolate in log10 of the value (logarithmic value axis).
+    pub log: bool,
+    /// Curve mnemonic, e.g. `GR`.
+    pub mnemonic: &'a str,
+    /// Value unit, e.g. `GAPI`; may be empty.
+    pub unit: &'a str,
+    /// Depth unit, e.g. `M`.
+    pub depth_unit: &'a str,
+}
+
+/// Resamples traced samples onto a regular depth grid.
 ///
 /// Samples come one per traced row, in any order: they are sorted by depth and
 /// samples at equal depths are averaged. Samples with a non-finite depth or value,
@@ -105,31 +122,24 @@ pub fn default_max_gap(depth_per_row: f64) -> f64 {
 /// or NaN `max_gap`, or a step longer than the curve; [`Error::NoCurve`] for fewer
 /// than two usable samples; [`Error::Limits`] for a grid of more than
 /// [`MAX_DEPTHS`] depths.
-pub fn resample(
-    samples: &[Sample],
-    step: f64,
-    max_gap: f64,
-    log: bool,
-    mnemonic: &str,
-    unit: &str,
-    depth_unit: &str,
-) -> Result<Curve> {
+pub fn resample(samples: &[Sample], p: &ResampleParams<'_>) -> Result<Curve> {
+    let step = p.step;
     if !(step.is_finite() && step > 0.0) {
         return Err(Error::bad_parameter(format!(
             "depth step must be a positive number, got {step}; give e.g. --step 0.1 or leave it out"
         )));
     }
-    if max_gap.is_nan() || max_gap < 0.0 {
+    if p.max_gap.is_nan() || p.max_gap < 0.0 {
         return Err(Error::bad_parameter(format!(
             "the largest gap to interpolate across must be zero or more, got {}",
-            max_gap
+            p.max_gap
         )));
     }
-    let to_space = |v: f64| if log { v.log10() } else { v };
-    let from_space = |u: f64| if log { 10f64.powf(u) } else { u };
+    let to_space = |v: f64| if p.log { v.log10() } else { v };
+    let from_space = |u: f64| if p.log { 10f64.powf(u) } else { u };
     let mut pts: Vec<(f64, f64)> = samples
         .iter()
-        .filter(|s| s.depth.is_finite() && s.value.is_finite() && (!log || s.value > 0.0))
+        .filter(|s| s.depth.is_finite() && s.value.is_finite() && (!p.log || s.value > 0.0))
         .map(|s| (s.depth, to_space(s.value)))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -181,7 +191,7 @@ pub fn resample(
         let v = match (merged.get(j), merged.get(j + 1)) {
             (Some(&(d0, u0)), _) if d0 == g => Some(from_space(u0)),
             (_, Some(&(d1, u1))) if d1 == g => Some(from_space(u1)),
-            (Some(&(d0, u0)), Some(&(d1, u1))) if d0 <= g && g <= d1 && d1 - d0 <= max_gap => {
+            (Some(&(d0, u0)), Some(&(d1, u1))) if d0 <= g && g <= d1 && d1 - d0 <= p.max_gap => {
                 Some(from_space(u0 + (g - d0) / (d1 - d0) * (u1 - u0)))
             }
             _ => None,
@@ -190,9 +200,9 @@ pub fn resample(
         value.push(v);
     }
     Ok(Curve {
-        mnemonic: mnemonic.to_string(),
-        unit: unit.to_string(),
-        depth_unit: depth_unit.to_string(),
+        mnemonic: p.mnemonic.to_string(),
+        unit: p.unit.to_string(),
+        depth_unit: p.depth_unit.to_string(),
         step,
         depth,
         value,
@@ -395,12 +405,8 @@ pub fn to_las(curve: &Curve, info: &LasInfo) -> String {
 mod tests {
     use super::*;
 
-    fn rs(samples: &[Sample], (step, max_gap, log): (f64, f64, bool)) -> Result<Curve> {
-        resample(samples, step, max_gap, log, "GR", "GAPI", "M")
-    }
-
-    fn params(step: f64, max_gap: f64, log: bool) -> (f64, f64, bool) {
-        (step, max_gap, log)
+    fn params(step: f64, max_gap: f64, log: bool) -> ResampleParams<'static> {
+        ResampleParams { step, max_gap, log, mnemonic: "GR", unit: "GAPI", depth_unit: "M" }
     }
 
     fn s(depth: f64, value: f64) -> Sample {
@@ -435,7 +441,7 @@ mod tests {
     fn grid_and_linear_interpolation() {
         // Unsorted, with duplicates at 1000.3.
         let samples = [s(1000.3, 10.0), s(1000.03, 0.0), s(1000.3, 20.0), s(1001.07, 45.0), s(1000.6, 30.0)];
-        let c = rs(&samples, params(0.1, 1.0, false)).unwrap();
+        let c = resample(&samples, &params(0.1, 1.0, false)).unwrap();
         assert_eq!(c.depth.first(), Some(&1000.1));
         assert_eq!(c.depth.last(), Some(&1001.0));
         assert_eq!(c.depth.len(), 10);
@@ -455,7 +461,7 @@ mod tests {
     fn gaps_become_null() {
         let mut samples: Vec<Sample> = (0..=10).map(|i| s(i as f64, 1.0)).collect();
         samples.extend((20..=30).map(|i| s(i as f64, 2.0)));
-        let c = rs(&samples, params(0.5, 3.0, false)).unwrap();
+        let c = resample(&samples, &params(0.5, 3.0, false)).unwrap();
         assert_eq!(c.depth.len(), 61);
         for (d, v) in c.depth.iter().zip(&c.value) {
             let want = if *d <= 10.0 { Some(1.0) } else if *d >= 20.0 { Some(2.0) } else { None };
@@ -465,17 +471,17 @@ mod tests {
         assert_eq!(pts.len(), 21 + 21);
         assert!(pts.iter().all(|p| p.depth <= 10.0 || p.depth >= 20.0));
         // A gap of exactly max_gap is interpolated.
-        let c = rs(&[s(0.0, 0.0), s(2.0, 2.0)], params(1.0, 2.0, false)).unwrap();
+        let c = resample(&[s(0.0, 0.0), s(2.0, 2.0)], &params(1.0, 2.0, false)).unwrap();
         assert_eq!(c.value, vec![Some(0.0), Some(1.0), Some(2.0)]);
     }
 
     #[test]
     fn log_interpolation() {
-        let c = rs(&[s(0.0, 1.0), s(2.0, 100.0), s(3.0, -5.0)], params(1.0, 5.0, true)).unwrap();
+        let c = resample(&[s(0.0, 1.0), s(2.0, 100.0), s(3.0, -5.0)], &params(1.0, 5.0, true)).unwrap();
         // The non-positive sample is ignored on a log axis.
         assert_eq!(c.depth, vec![0.0, 1.0, 2.0]);
         assert!((c.value[1].unwrap() - 10.0).abs() < 1e-9);
-        let lin = rs(&[s(0.0, 1.0), s(2.0, 100.0)], params(1.0, 5.0, false)).unwrap();
+        let lin = resample(&[s(0.0, 1.0), s(2.0, 100.0)], &params(1.0, 5.0, false)).unwrap();
         assert!((lin.value[1].unwrap() - 50.5).abs() < 1e-9);
     }
 
@@ -483,18 +489,18 @@ mod tests {
     fn resample_errors() {
         let two = [s(0.0, 1.0), s(10.0, 2.0)];
         for step in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(matches!(rs(&two, params(step, 1.0, false)), Err(Error::BadParameter(_))), "{step}");
+            assert!(matches!(resample(&two, &params(step, 1.0, false)), Err(Error::BadParameter(_))), "{step}");
         }
-        assert!(matches!(rs(&two, params(1.0, f64::NAN, false)), Err(Error::BadParameter(_))));
-        assert!(matches!(rs(&[], params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
-        assert!(matches!(rs(&[s(1.0, 1.0)], params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
-        assert!(matches!(rs(&[s(1.0, 1.0), s(1.0, 2.0)], params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
-        assert!(matches!(rs(&[s(f64::NAN, 1.0), s(1.0, f64::INFINITY)], params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
-        match rs(&[s(0.0, 1.0), s(1e9, 2.0)], params(0.01, 1.0, false)) {
+        assert!(matches!(resample(&two, &params(1.0, f64::NAN, false)), Err(Error::BadParameter(_))));
+        assert!(matches!(resample(&[], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
+        assert!(matches!(resample(&[s(1.0, 1.0)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
+        assert!(matches!(resample(&[s(1.0, 1.0), s(1.0, 2.0)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
+        assert!(matches!(resample(&[s(f64::NAN, 1.0), s(1.0, f64::INFINITY)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
+        match resample(&[s(0.0, 1.0), s(1e9, 2.0)], &params(0.01, 1.0, false)) {
             Err(Error::Limits(m)) => assert!(m.contains("larger step"), "{m}"),
             other => panic!("{other:?}"),
         }
-        match rs(&[s(0.1, 1.0), s(0.2, 2.0)], params(1.0, 1.0, false)) {
+        match resample(&[s(0.1, 1.0), s(0.2, 2.0)], &params(1.0, 1.0, false)) {
             Err(Error::BadParameter(m)) => assert!(m.contains("smaller step"), "{m}"),
             other => panic!("{other:?}"),
         }
@@ -502,7 +508,7 @@ mod tests {
 
     #[test]
     fn negative_depths_and_exact_multiples() {
-        let c = rs(&[s(-1.0, 1.0), s(1.0, 3.0)], params(0.25, 5.0, false)).unwrap();
+        let c = resample(&[s(-1.0, 1.0), s(1.0, 3.0)], &params(0.25, 5.0, false)).unwrap();
         assert_eq!(c.depth, vec![-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]);
         assert_eq!(c.value[4], Some(2.0));
         assert!(c.depth[4].is_sign_positive());
@@ -607,7 +613,7 @@ mod tests {
     fn las_stop_matches_the_grid_for_awkward_steps() {
         // 1/3-ish and binary-unfriendly steps: STOP must equal the last printed row.
         for (a, b, step) in [(1234.56, 2345.67, 0.1524), (0.0, 100.0, 0.3), (-50.0, 50.0, 0.05), (10.0, 20.0, 2.5)] {
-            let c = rs(&[s(a, 1.0), s(b, 2.0)], params(step, f64::INFINITY, false)).unwrap();
+            let c = resample(&[s(a, 1.0), s(b, 2.0)], &params(step, f64::INFINITY, false)).unwrap();
             let las = to_las(&c, &info());
             let data = las.find("~A").unwrap();
             let rows: Vec<&str> = las[data..].lines().skip(1).collect();

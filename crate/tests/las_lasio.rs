@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use veer::export::{resample, to_las, Curve, LasInfo, Sample, LAS_NULL};
+use veer::export::{resample, to_las, Curve, LasInfo, ResampleParams, Sample, LAS_NULL};
 
 /// Reads each file with lasio and prints one JSON object per file.
 const READER: &str = r#"
@@ -78,7 +78,8 @@ fn read_with_lasio(paths: &[PathBuf]) -> Vec<serde_json::Value> {
 }
 
 fn curve(step: f64, log: bool, unit: &str, depth_unit: &str, samples: &[Sample]) -> Curve {
-    resample(samples, step, 3.0 * step, log, "GR", unit, depth_unit).unwrap()
+    let p = ResampleParams { step, max_gap: 3.0 * step, log, mnemonic: "GR", unit, depth_unit };
+    resample(samples, &p).unwrap()
 }
 
 fn write(dir: &Path, name: &str, c: &Curve) -> PathBuf {
