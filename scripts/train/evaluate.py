@@ -346,6 +346,7 @@ def main():
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--out", default="scripts/train/runs/eval.json")
     ap.add_argument("--keep", default=None, help="folder to keep the eval scans and calibrations in")
+    ap.add_argument("--overlays", default=None, help="write PNG overlays of validation tiles here")
     args = ap.parse_args()
     import onnxruntime as ort
 
@@ -354,6 +355,26 @@ def main():
     sessions = {k: ort.InferenceSession(p, so, providers=["CPUExecutionProvider"])
                 for k, p in (("fp32", args.fp32), ("int8", args.int8)) if Path(p).exists()}
     result = {"fp32": args.fp32, "int8": args.int8, "seed": args.seed}
+
+    if args.overlays:
+        from PIL import Image
+        od = Path(args.overlays)
+        od.mkdir(parents=True, exist_ok=True)
+        sess = sessions.get("fp32") or next(iter(sessions.values()))
+        k = 0
+        for i in range(6):
+            for x, y in R.sample_crops(args.seed * 1_000_003 + 500 + i, "val", rows=TILE):
+                p = sess.run(["curve"], {"image": x[None, None]})[0][0, 0]
+                g = (255 - np.clip(x * 255, 0, 255)).astype(np.uint8)
+                rgb = np.stack([g, g, g], -1)
+                t = y > 0.3
+                pr = p > 0.5
+                rgb[pr & t] = [0, 160, 0]      # true positive: green
+                rgb[pr & ~t] = [255, 0, 0]     # false positive: red
+                rgb[~pr & t] = [0, 0, 255]     # missed: blue
+                Image.fromarray(np.concatenate([np.stack([g, g, g], -1), rgb], 1)).save(od / f"tile{k}.png")
+                k += 1
+        print(f"wrote {k} overlays to {od}")
 
     if args.pixels:
         stats = {k: [0, 0, 0] for k in sessions}
