@@ -5,7 +5,7 @@
 //! machine-readable name used by the HTTP API and the JS bindings.
 
 /// Result alias for the core.
-pub type Result<T, E = Error> = std::result::Result<T, Error>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the core.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
