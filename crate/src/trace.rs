@@ -76,11 +76,14 @@ pub struct TraceParams {
     pub momentum_slack: f32,
     /// Largest deviation, in columns, that is charged.
     pub momentum_cap: f32,
-    /// Deviation that costs nothing inside a blob of merged curves.
+    /// Deviation, in columns, that costs nothing inside a run wider than one
+    /// curve (two curves merged at a crossing).
     pub blob_slack: f32,
-    /// Rows over which the curve's direction is averaged (1 to 32).
+    /// Rows of the path's history the direction is fitted to (1 to 32).
     pub momentum_rows: usize,
-    /// Jumps up to this many columns get the exact momentum cost (1 to 64).
+    /// Jumps up to this many columns are scored exactly (1 to 64); longer ones
+    /// are exact when they land near a predicted position, and otherwise pay the
+    /// momentum cap (an upper bound).
     pub window: usize,
     /// Largest distance, in pixels, from a seed to the curve ink it selects.
     pub seed_radius: f32,
@@ -1055,10 +1058,10 @@ mod tests {
         assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
         // A wiggly curve alone, unseeded.
         let w = |r: f64| 128.0 + 100.0 * (r * TAU / 3000.0).sin() + 10.0 * (r * TAU / 97.0).sin();
-        let map = render(256, 20_000, &[(&w, 2.0)]);
+        let map = render(256, 5_000, &[(&w, 2.0)]);
         let started = std::time::Instant::now();
         let t = trace(&map, None, &p).unwrap();
-        eprintln!("256 x 20,000 traced in {:?}", started.elapsed());
+        eprintln!("256 x 5,000 traced in {:?}", started.elapsed());
         assert!(t.iter().all(Option::is_some));
         assert!(max_err(&t, &w) < 0.7, "max error {}", max_err(&t, &w));
     }
