@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Static int8 quantisation of the fp32 VeerNet (onnxruntime), calibrated on rendered 512x256 tiles
-from the TRAINING wells (tile size the core deploys). Conv and MatMul only, uint8 activations,
-int8 weights, after quant_pre_process(skip_symbolic_shape=True). Writes QDQ and QOperator variants,
+from the TRAINING wells (tile size the core deploys). Conv only by default (--ops Conv,MatMul for
+the TOOLING.md recipe: it agrees in onnxruntime but its per-tensor MatMuls drift in tract), uint8
+activations, int8 weights, per-tensor, after quant_pre_process(skip_symbolic_shape=True). Writes QDQ and QOperator variants,
 measures each (load time, run time, agreement with fp32 in onnxruntime on validation-well tiles),
 and copies the chosen one to models/veernet-int8.onnx.
 
@@ -73,6 +74,9 @@ def main():
     ap.add_argument("--format", choices=["qdq", "qop", "auto"], default="qdq",
                     help="which variant becomes --out (auto: best agreement)")
     ap.add_argument("--keep", default=None, help="folder to keep both variants in")
+    ap.add_argument("--ops", default="Conv", help="op types to quantise (Conv,MatMul drifts in tract, see MODEL_CARD)")
+    ap.add_argument("--per-channel", action="store_true")
+    ap.add_argument("--exclude-attention", action="store_true", help="keep the attention MatMuls in fp32")
     args = ap.parse_args()
 
     calib = tiles("train", args.calib, seed=11)
@@ -86,8 +90,13 @@ def main():
     paths = {}
     for name, fmt in [("qdq", QuantFormat.QDQ), ("qop", QuantFormat.QOperator)]:
         p = tmp / f"veernet-int8-{name}.onnx"
-        quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=["Conv", "MatMul"],
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=False)
+        exclude = []
+        if args.exclude_attention:
+            import onnx
+            exclude = [n.name for n in onnx.load(str(pre)).graph.node if n.op_type == "MatMul"]
+        quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=args.ops.split(","),
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=args.per_channel,
+                        nodes_to_exclude=exclude)
         paths[name] = p
         results[name] = measure(p, check, ref)
     print(json.dumps(results, indent=1))

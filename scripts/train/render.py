@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wells import FAMILIES, TRACK_KINDS, TRAIN_WELLS, UNITS, VAL_WELLS, family_of, load_well  # noqa: E402
 
 MODEL_W = 256
+SS = 4  # curve supersampling
 FONT_PATHS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
               "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf",
               "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
@@ -261,6 +262,7 @@ def draw_grid(s, rng):
     mw = max(lw, px(s["grid_mm"] * 1.6, dpi))
     hw = max(mw + 1 if dpi >= 150 else mw, px(s["grid_mm"] * 2.5, dpi))
     bw = max(hw, px(s["grid_mm"] * 3.0, dpi))
+    hw, bw = hw | 1, bw | 1  # odd: heavy depth lines (tie points) and borders centred exactly
     light_val = int(255 * rng.uniform(0.55, 1.0))
 
     def vline(x, w, val=255):
@@ -443,7 +445,9 @@ def draw_curves(s, rng):
             vals, x = curve_x(s, t, c, H)
             c["_vals"], c["_x"] = vals, x
             lw = px(c["width_mm"], dpi)
-            img = Image.new("L", (tw, H), 0)
+            # Drawn SS-times supersampled, then box-averaged: antialiased ink whose centre is exact.
+            # Pixel (col, row) has its centre at (col, row); PIL's corner convention needs +0.5.
+            img = Image.new("L", (tw * SS, H * SS), 0)
             dr = ImageDraw.Draw(img)
             ok = np.isfinite(x)
             xs = np.clip(x - x0, -4 * tw, 5 * tw)
@@ -451,16 +455,16 @@ def draw_curves(s, rng):
             edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
             for a, b in zip(edges[::2], edges[1::2]):
                 for rx, ry in dash_runs(xs[a:b], rows[a:b], c["style"], lw, dpi):
-                    pts = list(zip(rx.tolist(), ry.tolist()))
+                    pts = list(zip(((rx + 0.5) * SS).tolist(), ((ry + 0.5) * SS).tolist()))
                     if len(pts) == 1:
-                        r = lw / 2
+                        r = lw * SS / 2
                         dr.ellipse([pts[0][0] - r, pts[0][1] - r, pts[0][0] + r, pts[0][1] + r], fill=255)
                     else:
-                        dr.line(pts, fill=255, width=lw, joint="curve" if lw > 2 else None)
-            a_ = np.asarray(img, dtype=np.float32) / 255.0
+                        dr.line(pts, fill=255, width=lw * SS, joint="curve")
+            a_ = np.asarray(img).reshape(H, SS, tw, SS).mean((1, 3), dtype=np.float32) / 255.0
             sl = layer[:, x0:x1 + 1]
             np.maximum(sl, a_ * c["ink"], out=sl)
-            mask[:, x0:x1 + 1] |= a_ > 0.5
+            mask[:, x0:x1 + 1] |= a_ >= 0.5
     return layer, mask
 
 
