@@ -336,20 +336,28 @@ fn unpack_gray(buf: &[u8], w: usize, h: usize, bits: u8) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Codec messages in one line, without trailing punctuation.
+fn one_line(e: impl std::fmt::Display) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches(['.', ':']).to_string()
+}
+
 fn image_error(e: image::ImageError) -> Error {
     use image::ImageError as E;
     match e {
         E::Limits(l) => Error::limits(format!(
-            "the image exceeds a decoding limit ({l}); crop the scan or split it along depth"
+            "the image exceeds a decoding limit ({}); crop the scan or split it along depth",
+            one_line(l)
         )),
         E::Unsupported(u) => Error::unsupported(format!(
-            "unsupported image feature: {u}; save the scan as 8-bit grayscale PNG or 1-bit TIFF"
+            "unsupported image feature: {}; save the scan as 8-bit grayscale PNG or 1-bit TIFF",
+            one_line(u)
         )),
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
             "the image file ends too early (truncated); copy or download the scan again",
         ),
         other => Error::bad_input(format!(
-            "the image file is damaged ({other}); re-export the scan from the scanner"
+            "the image file is damaged ({}); re-export the scan from the scanner",
+            one_line(other)
         )),
     }
 }
@@ -357,17 +365,24 @@ fn image_error(e: image::ImageError) -> Error {
 fn tiff_error(e: tiff::TiffError) -> Error {
     use tiff::TiffError as E;
     match e {
-        E::LimitsExceeded | E::IntSizeError => Error::limits(
-            "the TIFF needs more memory than the decoding limit allows; crop the scan or split it along depth",
+        // Dimensions were checked against the limits before decoding, so a limit hit
+        // here comes from a tag or strip that claims more than any image needs.
+        E::LimitsExceeded => Error::bad_input(
+            "the TIFF declares a tag or strip far larger than its image needs; the file is damaged, re-export the scan",
+        ),
+        E::IntSizeError => Error::limits(
+            "the TIFF is too large to address on this platform; crop the scan or split it along depth",
         ),
         E::UnsupportedError(u) => Error::unsupported(format!(
-            "unsupported TIFF feature: {u}; save the scan as 1-bit CCITT G4, LZW or Deflate TIFF, or as PNG"
+            "unsupported TIFF feature: {}; save the scan as 1-bit CCITT G4, LZW or Deflate TIFF, or as PNG",
+            one_line(u)
         )),
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
             "the TIFF file ends too early (truncated); copy or download the scan again",
         ),
         other => Error::bad_input(format!(
-            "the TIFF file is damaged ({other}); re-export the scan from the scanner"
+            "the TIFF file is damaged ({}); re-export the scan from the scanner",
+            one_line(other)
         )),
     }
 }
