@@ -9,12 +9,18 @@ use serde::Serialize;
 use crate::calibrate::Calibration;
 use crate::decode::{decode, GrayImage};
 use crate::error::{Error, Result};
-use crate::export::{default_max_gap, default_step, resample, Curve, ResampleParams, Sample};
+use crate::export::{default_step, resample, Curve, ResampleParams, Sample};
 use crate::limits::Limits;
 use crate::model::{segment, Model};
 use crate::preprocess::prepare_track;
 use crate::trace::{trace, Seed, TraceParams};
 use crate::MODEL_WIDTH;
+
+/// Longest stretch without ink, in rows of the resized track (6% of its width),
+/// that is interpolated across: the gaps of dashed and dotted curves and short
+/// breaks in faded ink. Longer stretches (a curve off the track, a missing
+/// section) stay gaps: NULL in LAS, left out of CSV.
+pub const MAX_BRIDGE_ROWS: f64 = 16.0;
 
 /// Stages of a run, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,7 +150,7 @@ pub fn digitise(
         &samples,
         &ResampleParams {
             step,
-            max_gap: default_max_gap(depth_per_map_row),
+            max_gap: MAX_BRIDGE_ROWS * depth_per_map_row.abs(),
             log: calibration.log,
             mnemonic: calibration.mnemonic.as_deref().unwrap_or("CURVE"),
             unit: calibration.unit.as_deref().unwrap_or(""),
