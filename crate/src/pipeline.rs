@@ -119,7 +119,13 @@ pub fn digitise(
         col: track.track_col(x) as f32,
         row: track.track_row(y) as f32,
     });
-    let columns = trace(&map, seed, &TraceParams::default())?;
+    let columns = trace(&map, seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
+        // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
+        (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
+            "the seed ({x}, {y}) is not on a curve: there is no curve ink near it; click on the wanted curve's ink (zoom in to place it)"
+        )),
+        (e, _) => e,
+    })?;
     progress(Progress { stage: Stage::Trace, done: 1, total: 1 });
 
     progress(Progress { stage: Stage::Export, done: 0, total: 1 });
