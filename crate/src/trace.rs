@@ -28,9 +28,21 @@
 //!   prediction lands on paper. Exact for jumps up to `window` columns and for
 //!   jumps landing near a prediction; other long jumps pay the cap.
 //!
+//! * **Style (with a seed).** Continuous ink costs nothing and a dash gap costs the
+//!   paper price, so a plain Viterbi prefers a solid line to a dashed one running
+//!   next to it. The map's ink is cut into components (8-connected runs, except
+//!   that a run with two peaks is split at its valley, so two curves running side
+//!   by side and touching stay apart), and each pixel gets its component's extent
+//!   in rows. A seed on a short component (a dash or a dot) makes ink of long
+//!   components cost `style` per row; a seed on a long one makes ink of short
+//!   components cost it. `style` stays under the paper price, so a curve whose
+//!   own style changes (dashes merged with a solid line where they touch it) is
+//!   still followed rather than left for paper.
+//!
 //! Time is `O(rows * width * (window + momentum_rows))`, memory one back-pointer
 //! byte per row and column (two when the map is wider than 256 columns) plus
-//! `O(width * momentum_rows)` for the current row.
+//! `O(width * momentum_rows)` for the current row; with a seed, one more byte per
+//! pixel (the extents) and the union-find over the rows' ink runs.
 //!
 //! Known limit: where the followed curve turns while it touches another one
 //! (tangent, not crossing), the path may continue on the other curve.
@@ -89,6 +101,11 @@ pub struct TraceParams {
     pub seed_radius: f32,
     /// Fraction of rows that must hold the curve, else [`Error::NoCurve`].
     pub min_rows_fraction: f32,
+    /// With a seed: cost per row of following ink drawn in another style than the
+    /// seeded curve's (dashes or dots when the seed is on a solid line, a solid
+    /// line when the seed is on a dash). Below the paper cost, so a curve whose
+    /// style changes (a broken solid line) is still followed rather than left.
+    pub style: f32,
 }
 
 impl Default for TraceParams {
@@ -106,6 +123,7 @@ impl Default for TraceParams {
             window: 2,
             seed_radius: 6.0,
             min_rows_fraction: 0.02,
+            style: 0.9,
         }
     }
 }
@@ -126,7 +144,8 @@ impl TraceParams {
             && (1..=64).contains(&self.window)
             && finite_nonneg(self.seed_radius)
             && self.seed_radius <= 64.0
-            && (0.0..=1.0).contains(&self.min_rows_fraction);
+            && (0.0..=1.0).contains(&self.min_rows_fraction)
+            && finite_nonneg(self.style);
         if ok {
             Ok(())
         } else {
@@ -175,11 +194,12 @@ pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<
              is in this track, and that the scan is not inverted (ink must be dark on light paper)",
         ));
     }
-    let tracer = Tracer::new(map, params);
+    let mut tracer = Tracer::new(map, params);
     let cols: Vec<usize> = match seed {
         None => tracer.run(0, h, None),
         Some(s) => {
             let (r0, c0) = tracer.seed_pixel(s)?;
+            tracer.set_style(r0, c0);
             let down = tracer.run(r0, h, Some(c0));
             let up = tracer.run_up(r0, c0);
             let mut cols = up;
@@ -253,7 +273,21 @@ struct Tracer<'a> {
     /// map's median run width); wider ones are taken for curves merged at a
     /// crossing.
     max_run: usize,
+    /// With a seed: the row extent of each pixel's ink component (capped at 255,
+    /// 0 on paper), and the style cost per extent.
+    extent: Vec<u8>,
+    style_cost: [f32; 256],
 }
+
+/// Components spanning fewer rows than this are dashes or dots (the golden
+/// prints' dashes span 5 to 15 map rows, dots 2 to 5).
+const SHORT_EXTENT: u8 = 20;
+/// A seed on a component spanning at most this many rows is on a dashed or
+/// dotted curve (a solid line broken by a faint stretch spans more).
+const DASH_EXTENT: u8 = 24;
+/// Components spanning more rows than this are solid lines (or dashes merged
+/// with one where they touch it).
+const LONG_EXTENT: u8 = 48;
 
 /// Scratch arrays for one row of the DP.
 struct RowScratch {
@@ -285,7 +319,44 @@ impl<'a> Tracer<'a> {
             };
         }
         let gap_u8 = quantise_ceil(p.gap);
-        Tracer { map, p, gap_u8, emission, max_run: typical_run(map, gap_u8).saturating_add(1).max(3) }
+        Tracer {
+            map,
+            p,
+            gap_u8,
+            emission,
+            max_run: typical_run(map, gap_u8).saturating_add(1).max(3),
+            extent: Vec::new(),
+            style_cost: [0.0; 256],
+        }
+    }
+
+    /// Learns the seeded curve's style from its component at `(r0, c0)`: a dashed
+    /// or dotted seed makes long components cost `style` per row, a solid seed
+    /// makes short ones cost it.
+    fn set_style(&mut self, r0: usize, c0: usize) {
+        if self.p.style <= 0.0 {
+            return;
+        }
+        self.extent = component_extents(self.map, self.gap_u8, MAX_SPLIT);
+        let e = self.extent.get(r0 * self.map.width + c0).copied().unwrap_or(0);
+        let dashed = e <= DASH_EXTENT;
+        for (x, c) in self.style_cost.iter_mut().enumerate() {
+            let x = x as u8;
+            *c = if x == 0 {
+                0.0
+            } else if dashed && x > LONG_EXTENT || !dashed && x < SHORT_EXTENT {
+                self.p.style
+            } else {
+                0.0
+            };
+        }
+    }
+
+    fn style_at(&self, r: usize, c: usize) -> f32 {
+        match self.extent.get(r * self.map.width + c) {
+            Some(&e) => self.style_cost[usize::from(e)],
+            None => 0.0,
+        }
     }
 
     fn row(&self, r: usize) -> &[u8] {
@@ -591,7 +662,7 @@ impl<'a> Tracer<'a> {
                     nd[i] = fwd_v[i];
                     choice[i] = fwd_j[i];
                 }
-                nd[i] += self.emission[usize::from(row.get(i).copied().unwrap_or(0))];
+                nd[i] += self.emission[usize::from(row.get(i).copied().unwrap_or(0))] + self.style_at(r, i);
             }
             // Renormalise, record back-pointers, update ancestor positions.
             let m = nd.iter().copied().fold(INF, f32::min);
@@ -655,6 +726,153 @@ fn prediction_weights(max_points: usize) -> Vec<Vec<f32>> {
             (0..n).map(|i| (1.0 / nf + (1.0 - tbar) * (-(i as f64) - tbar) / stt) as f32).collect()
         })
         .collect()
+}
+
+/// Row extent (rows spanned, capped at 255) of the ink component holding each
+/// pixel; 0 on paper. Components are 8-connected runs of ink, except that a run
+/// with two peaks (a valley between them under `VALLEY` of the lower peak) is
+/// split there and its halves connect to the rows above and below only where
+/// they overlap: two curves running side by side, touching, stay apart. Union-find
+/// over the pieces of the rows' runs.
+fn component_extents(map: &ProbMap, gap: u8, max_split: usize) -> Vec<u8> {
+    let (w, h) = (map.width, map.height);
+    // Pieces as (row, first, last column, flags): bit 0 = split on the left,
+    // bit 1 = split on the right, bit 2 = a valley's lowest pixel. row_start[r] = index of row r's first piece.
+    let mut runs: Vec<(u32, u32, u32, u8)> = Vec::new();
+    let mut row_start = Vec::with_capacity(h + 1);
+    for (r, row) in map.data.chunks(w.max(1)).enumerate().take(h) {
+        row_start.push(runs.len());
+        let mut k = 0;
+        while k < row.len() {
+            if row[k] >= gap {
+                let s = k;
+                while k < row.len() && row[k] >= gap {
+                    k += 1;
+                }
+                // Pieces between valleys; a valley's lowest pixel joins the piece on
+                // its left for the extents but connects to no other row, so a curve
+                // touching another one's flank across a valley stays apart.
+                let mut lo = s;
+                let mut flags = 0u8;
+                let cuts = if k - s <= max_split { valleys(&row[s..k]) } else { Vec::new() };
+                for cut in cuts {
+                    let v = s + cut - 1;
+                    if v > lo {
+                        runs.push((r as u32, lo as u32, (v - 1) as u32, flags | 2));
+                    }
+                    runs.push((r as u32, v as u32, v as u32, 4));
+                    lo = s + cut;
+                    flags = 1;
+                }
+                runs.push((r as u32, lo as u32, (k - 1) as u32, flags));
+            } else {
+                k += 1;
+            }
+        }
+    }
+    row_start.resize(h + 1, runs.len());
+    let mut parent: Vec<u32> = (0..runs.len() as u32).collect();
+    fn find(p: &mut [u32], mut x: u32) -> u32 {
+        while p[x as usize] != x {
+            p[x as usize] = p[p[x as usize] as usize];
+            x = p[x as usize];
+        }
+        x
+    }
+    for r in 1..h {
+        let (a0, a1, b1) = (row_start[r - 1], row_start[r], row_start[r + 1]);
+        let mut i = a0;
+        for j in a1..b1 {
+            let (_, lo, hi, fj) = runs[j];
+            while i < a1 && runs[i].2 + 1 < lo {
+                i += 1;
+            }
+            let mut k = i;
+            while k < a1 && runs[k].1 <= hi + 1 {
+                let (_, klo, khi, fk) = runs[k];
+                if (fk | fj) & 4 != 0 {
+                    k += 1;
+                    continue;
+                }
+                // Diagonal contact counts only between true run ends.
+                let left_ok = klo <= hi || (fk & 1 == 0 && fj & 2 == 0);
+                let right_ok = lo <= khi || (fj & 1 == 0 && fk & 2 == 0);
+                if left_ok && right_ok {
+                    let (x, y) = (find(&mut parent, k as u32), find(&mut parent, j as u32));
+                    if x != y {
+                        parent[x.max(y) as usize] = x.min(y);
+                    }
+                }
+                k += 1;
+            }
+        }
+    }
+    let mut first = vec![u32::MAX; runs.len()];
+    let mut last = vec![0u32; runs.len()];
+    for j in 0..runs.len() {
+        let root = find(&mut parent, j as u32) as usize;
+        first[root] = first[root].min(runs[j].0);
+        last[root] = last[root].max(runs[j].0);
+    }
+    let ext: Vec<u8> = (0..runs.len())
+        .map(|j| {
+            let root = find(&mut parent, j as u32) as usize;
+            (last[root] - first[root] + 1).min(255) as u8
+        })
+        .collect();
+    let mut out = vec![0u8; w * h];
+    for j in 0..runs.len() {
+        let (r, lo, hi, flags) = runs[j];
+        // A valley pixel takes the longer extent of its two sides.
+        let e = if flags & 4 != 0 {
+            let side = |i: Option<usize>| i.and_then(|i| runs.get(i).filter(|p| p.0 == r).map(|_| ext[i])).unwrap_or(0);
+            side(j.checked_sub(1)).max(side(Some(j + 1))).max(1)
+        } else {
+            ext[j]
+        };
+        let base = r as usize * w;
+        for x in out[base + lo as usize..=base + hi as usize].iter_mut() {
+            *x = e;
+        }
+    }
+    out
+}
+
+/// Runs up to this many columns wide (a few curves side by side) may be split at
+/// valleys; wider ones are fast strokes, whose dips are noise.
+const MAX_SPLIT: usize = 12;
+
+/// A valley splits a run where it falls under this fraction of the lower of the
+/// peaks on either side.
+const VALLEY: f32 = 0.9;
+
+/// Offsets into `run` (one ink run) where it splits into pieces, one per peak:
+/// each cut is the first column of the next piece, at the valley's minimum.
+fn valleys(run: &[u8]) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let Some(&first) = run.first() else { return cuts };
+    // Highest value since the last cut, and the lowest value (and where) since it.
+    let (mut peak, mut low, mut low_at) = (first, first, 0usize);
+    for (k, &v) in run.iter().enumerate().skip(1) {
+        if v >= peak {
+            if f32::from(low) < VALLEY * f32::from(peak) {
+                cuts.push(low_at + 1);
+            }
+            peak = v;
+            low = v;
+            low_at = k;
+        } else if v < low {
+            low = v;
+            low_at = k;
+        } else if v > low && f32::from(low) < VALLEY * f32::from(v) {
+            // Rising out of a valley deep enough for both sides.
+            cuts.push(low_at + 1);
+            peak = v;
+            low = v;
+            low_at = k;
+        }
+    }
+    cuts
 }
 
 /// Median width of the map's ink runs (rows cut into runs of pixels `>= gap`).
@@ -917,6 +1135,44 @@ mod tests {
         let (fa, fb) = crossing_case(&a, &b, 4000, 2500);
         assert!(fa >= 0.98 && fb >= 0.98, "mid seed: on A {fa}, on B {fb}");
         drop(map);
+    }
+
+    #[test]
+    fn dashed_curve_next_to_a_solid_one_keeps_its_curve() {
+        use std::f64::consts::TAU;
+        // A solid sine and a dashed curve (9 rows on, 3 off) wandering around it,
+        // touching and crossing it: continuous ink is cheaper to follow than the
+        // dashes' gaps, so without the style cost the dashed trace slides onto the
+        // solid line, and the solid trace onto dashes where they run together.
+        let a = |r: f64| 128.0 + 60.0 * (r * TAU / 900.0).sin();
+        let b = |r: f64| a(r) + 7.0 * (r * TAU / 350.0).sin() + 3.0;
+        let mut map = render(256, 3000, &[(&a, 2.5)]);
+        let dashes = render(256, 3000, &[(&b, 2.0)]);
+        for r in 0..3000 {
+            if r % 12 < 9 {
+                for c in 0..256 {
+                    let i = r * 256 + c;
+                    map.data[i] = map.data[i].max(dashes.data[i]);
+                }
+            }
+        }
+        let p = TraceParams::default();
+        for seed_row in [100usize, 1500] {
+            let sr = seed_row as f64;
+            let tb = trace(&map, Some(Seed { col: b(sr) as f32, row: sr as f32 }), &p).unwrap();
+            let ta = trace(&map, Some(Seed { col: a(sr) as f32, row: sr as f32 }), &p).unwrap();
+            // Dash rows only: in a gap the dashed trace has no value.
+            let on_b = tb.iter().enumerate().filter(|(r, _)| r % 12 < 9).filter(|(r, v)| {
+                v.is_some_and(|v| {
+                    let (db, da) = ((f64::from(v) - b(*r as f64)).abs(), (f64::from(v) - a(*r as f64)).abs());
+                    db <= 1.5 || (db < da && db <= 3.0)
+                })
+            });
+            let fb = on_b.count() as f64 / (3000.0 * 9.0 / 12.0);
+            let fa = on_curve(&ta, &a, &b, 1.5);
+            eprintln!("dashed next to solid, seed row {seed_row}: on solid {fa:.4}, on dashed {fb:.4}");
+            assert!(fa >= 0.98 && fb >= 0.85, "seed row {seed_row}: on solid {fa}, on dashed {fb}");
+        }
     }
 
     #[test]

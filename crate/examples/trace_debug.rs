@@ -1,0 +1,337 @@
+//! Tracer debugging on the golden cases.
+//!
+//! ```text
+//! cargo run --release --example trace_debug -- table [fp32|int8 ...]
+//! cargo run --release --example trace_debug -- show CASE CAL.json TRUTH.csv MODEL OUT_DIR
+//! cargo run --release --example trace_debug -- bench
+//! ```
+//!
+//! `table` scores every golden case like `tests/golden.rs` does (NMAE, coverage),
+//! from probability maps cached under `target/trace-maps/` (inference runs once
+//! per track and checkpoint), so only the tracer is re-run. `show` also prints the
+//! stretches where the path leaves the truth by more than 2 map columns and writes
+//! PNG overlays of them (probability map gray, truth green, traced path red,
+//! seed blue). `bench` times a 256 x 20,000 map with two crossing curves.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use veer::calibrate::Calibration;
+use veer::decode::decode;
+use veer::export::{resample, Curve, ResampleParams, Sample};
+use veer::limits::Limits;
+use veer::model::{segment, Model};
+use veer::pipeline::MAX_BRIDGE_ROWS;
+use veer::preprocess::{prepare_track, Track};
+use veer::trace::{trace, ProbMap, Seed, TraceParams};
+use veer::MODEL_WIDTH;
+
+const CASES: &[(&str, &str, &str)] = &[
+    ("gr-linear-png", "case.json", "truth.csv"),
+    ("res-log-g4", "case.json", "truth.csv"),
+    ("crossing-seed", "case.json", "truth.csv"),
+    ("dashed-png", "case.json", "truth.csv"),
+    ("noisy-1bit-png", "case.json", "truth.csv"),
+    ("jpeg-gr", "case.json", "truth.csv"),
+    ("nphi-reversed", "case.json", "truth.csv"),
+    ("full-g4", "track1-gr.json", "track1-gr.truth.csv"),
+    ("full-g4", "track1-sp.json", "track1-sp.truth.csv"),
+    ("full-g4", "track2-rhob.json", "track2-rhob.truth.csv"),
+    ("full-g4", "track2-nphi.json", "track2-nphi.truth.csv"),
+    ("full-g4", "track3-ild.json", "track3-ild.truth.csv"),
+    ("full-g4", "track3-ilm.json", "track3-ilm.truth.csv"),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Loaded {
+    cal: Calibration,
+    track: Track,
+    map: ProbMap,
+    truth: Vec<(f64, f64)>,
+}
+
+fn model_path(name: &str) -> PathBuf {
+    root().join(format!("../models/veernet-{name}.onnx"))
+}
+
+/// The track and its probability map (cached per scan, track edges and checkpoint).
+fn load(case: &str, cal_name: &str, truth_name: &str, model_name: &str) -> Loaded {
+    let dir = root().join("tests/cases").join(case);
+    let cal = Calibration::from_json(&std::fs::read_to_string(dir.join(cal_name)).unwrap()).unwrap();
+    let truth = read_truth(&dir.join(truth_name));
+    let scan = ["scan.png", "scan.tif", "scan.jpg"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).unwrap();
+    let bytes = std::fs::read(&scan).unwrap();
+    let image = decode(&bytes, &Limits::default()).unwrap();
+    let track = prepare_track(&image, cal.track[0], cal.track[1], MODEL_WIDTH).unwrap();
+    let mp = model_path(model_name);
+    let meta = std::fs::metadata(&mp).unwrap();
+    let stamp = meta.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let cache_dir = root().join("../target/trace-maps");
+    std::fs::create_dir_all(&cache_dir).unwrap();
+    let key = format!("{case}-{}-{}-{model_name}-{}-{stamp}.map", cal.track[0], cal.track[1], meta.len());
+    let cache = cache_dir.join(key);
+    let map = if let Ok(data) = std::fs::read(&cache) {
+        ProbMap { width: track.width, height: track.height, data }
+    } else {
+        let t0 = Instant::now();
+        let model = Model::from_bytes(&std::fs::read(&mp).unwrap()).unwrap();
+        let map = segment(&track, &model, &mut |_, _| {}).unwrap();
+        eprintln!("inference {case} {cal_name} {model_name}: {:?}", t0.elapsed());
+        std::fs::write(&cache, &map.data).unwrap();
+        map
+    };
+    // A line per loaded track for tools that re-score without the model.
+    let line = format!(
+        "{case} {cal_name} {truth_name} {model_name} {} {} {} {} {} {}\n",
+        cache.display(),
+        track.x0,
+        track.crop_width,
+        track.src_height,
+        track.width,
+        track.height
+    );
+    let manifest = cache_dir.join("manifest.txt");
+    let old = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if !old.contains(&line) {
+        std::fs::write(&manifest, old + &line).unwrap();
+    }
+    Loaded { cal, track, map, truth }
+}
+
+fn read_truth(p: &Path) -> Vec<(f64, f64)> {
+    let text = std::fs::read_to_string(p).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (d, v) = l.split_once(',').unwrap();
+            (d.trim().parse().unwrap(), v.trim().parse().unwrap())
+        })
+        .collect()
+}
+
+fn seed_of(l: &Loaded) -> Option<Seed> {
+    l.cal.seed.map(|[x, y]| Seed { col: l.track.track_col(x) as f32, row: l.track.track_row(y) as f32 })
+}
+
+/// As `pipeline::digitise` after tracing.
+fn to_curve(l: &Loaded, cols: &[Option<f32>]) -> Curve {
+    let values = l.cal.value_axis();
+    let depths = l.cal.depth_axis();
+    let mut samples = Vec::new();
+    for (row, col) in cols.iter().enumerate() {
+        let Some(col) = col else { continue };
+        let x = l.track.source_x(f64::from(*col));
+        let y = l.track.source_y(row as f64);
+        let (value, depth) = (values.value_at(x), depths.depth_at(y));
+        if value.is_finite() && depth.is_finite() {
+            samples.push(Sample { depth, value });
+        }
+    }
+    let dpr = depths.depth_per_row() * l.track.src_height as f64 / l.track.height as f64;
+    let step = l.cal.step.unwrap_or_else(|| veer::export::default_step(dpr));
+    resample(
+        &samples,
+        &ResampleParams { step, max_gap: MAX_BRIDGE_ROWS * dpr.abs(), log: l.cal.log, mnemonic: "X", unit: "", depth_unit: "FT" },
+    )
+    .unwrap()
+}
+
+/// As `tests/golden.rs`.
+fn score(curve: &Curve, truth: &[(f64, f64)], cal: &Calibration) -> (f64, f64) {
+    let norm = |v: f64| if cal.log { v.log10() } else { v };
+    let width = (norm(cal.scale[1]) - norm(cal.scale[0])).abs();
+    let start = curve.depth.first().copied().unwrap_or(0.0);
+    let (mut sum, mut n) = (0.0, 0usize);
+    for &(d, t) in truth {
+        let i = ((d - start) / curve.step).round();
+        if i < 0.0 {
+            continue;
+        }
+        let i = i as usize;
+        if let (Some(&cd), Some(Some(v))) = (curve.depth.get(i), curve.value.get(i)) {
+            if (cd - d).abs() < curve.step * 1e-3 {
+                sum += (norm(*v) - norm(t)).abs() / width;
+                n += 1;
+            }
+        }
+    }
+    (if n > 0 { sum / n as f64 } else { f64::INFINITY }, n as f64 / truth.len().max(1) as f64)
+}
+
+/// Truth column per map row (None outside the truth's depth range).
+fn truth_cols(l: &Loaded) -> Vec<Option<f64>> {
+    let values = l.cal.value_axis();
+    let depths = l.cal.depth_axis();
+    // Truth points in map coordinates, sorted by row.
+    let mut pts: Vec<(f64, f64)> = l
+        .truth
+        .iter()
+        .map(|&(d, v)| (l.track.track_row(depths.row_at(d)), l.track.track_col(values.column_at(v))))
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let step_rows = if pts.len() > 1 { (pts[1].0 - pts[0].0).abs() * 1.5 } else { 1.0 };
+    let mut out = vec![None; l.map.height];
+    let mut k = 0;
+    for (r, o) in out.iter_mut().enumerate() {
+        let rf = r as f64;
+        while k + 1 < pts.len() && pts[k + 1].0 < rf {
+            k += 1;
+        }
+        if k + 1 < pts.len() && pts[k].0 <= rf && pts[k + 1].0 - pts[k].0 <= step_rows {
+            let (a, b) = (pts[k], pts[k + 1]);
+            let t = (rf - a.0) / (b.0 - a.0);
+            *o = Some(a.1 + t * (b.1 - a.1));
+        }
+    }
+    out
+}
+
+fn table(models: &[String]) {
+    let p = TraceParams::default();
+    for m in models {
+        for &(case, cal, truth) in CASES {
+            let l = load(case, cal, truth, m);
+            let t0 = Instant::now();
+            let cols = trace(&l.map, seed_of(&l), &p).unwrap();
+            let dt = t0.elapsed();
+            let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
+            let tc = truth_cols(&l);
+            let off = cols.iter().zip(&tc).filter(|(c, t)| matches!((c, t), (Some(c), Some(t)) if (f64::from(*c) - t).abs() > 2.0)).count();
+            let mark = if nmae <= 0.01 && cov >= 0.98 { "ok  " } else { "FAIL" };
+            println!(
+                "{mark} {m:5} {case:15} {cal:18} NMAE {nmae:.5} cov {:6.2}%  rows off>2px {off:5} of {:5}  trace {:.0?}",
+                cov * 100.0,
+                l.map.height,
+                dt
+            );
+        }
+    }
+}
+
+fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
+    let l = load(case, cal, truth, model);
+    let seed = seed_of(&l);
+    let cols = trace(&l.map, seed, &TraceParams::default()).unwrap();
+    let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
+    println!("{case} {cal} {model}: map {} x {}, seed {seed:?}, NMAE {nmae:.5} cov {:.2}%", l.map.width, l.map.height, cov * 100.0);
+    let tc = truth_cols(&l);
+    // Stretches off the truth by > 2 columns (gaps of up to 20 rows merged).
+    let mut bad: Vec<(usize, usize)> = Vec::new();
+    for (r, (c, t)) in cols.iter().zip(&tc).enumerate() {
+        if let (Some(c), Some(t)) = (c, t) {
+            if (f64::from(*c) - t).abs() > 2.0 {
+                match bad.last_mut() {
+                    Some((_, e)) if r <= *e + 20 => *e = r,
+                    _ => bad.push((r, r)),
+                }
+            }
+        }
+    }
+    for &(a, b) in &bad {
+        let at = |r: usize| format!("{:?}/{:.1}", cols[r].map(|c| (c * 10.0).round() / 10.0), tc[r].unwrap_or(f64::NAN));
+        println!("  off rows {a}..={b} ({} rows): start trace/truth {}  end {}", b - a + 1, at(a), at(b));
+    }
+    std::fs::create_dir_all(out).unwrap();
+    let stem = format!("{case}-{}-{model}", cal.trim_end_matches(".json"));
+    // Whole map, downscaled along rows to at most 2000 rows, for orientation.
+    let (w, h) = (l.map.width, l.map.height);
+    let draw = |r0: usize, r1: usize, rstep: usize, scale: u32, name: String| {
+        let rows = (r1 - r0).div_ceil(rstep);
+        let mut img = image::RgbImage::new(w as u32 * scale, rows as u32 * scale);
+        for (k, r) in (r0..r1).step_by(rstep).enumerate() {
+            for c in 0..w {
+                let mut v = 0u8;
+                for rr in r..(r + rstep).min(h) {
+                    v = v.max(l.map.data[rr * w + c]);
+                }
+                let g = 255 - v;
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        img.put_pixel(c as u32 * scale + dx, k as u32 * scale + dy, image::Rgb([g, g, g]));
+                    }
+                }
+            }
+            let mut dot = |x: f64, color: [u8; 3]| {
+                let px = ((x + 0.5) * scale as f64).floor();
+                if px >= 0.0 && px < (w as u32 * scale) as f64 {
+                    for dy in 0..scale {
+                        img.put_pixel(px as u32, k as u32 * scale + dy, image::Rgb(color));
+                    }
+                }
+            };
+            if let Some(t) = tc[r] {
+                dot(t - 1.5, [0, 170, 0]);
+                dot(t + 1.5, [0, 170, 0]);
+            }
+            if let Some(c) = cols[r] {
+                dot(f64::from(c), [230, 0, 0]);
+            }
+            if let Some(s) = seed {
+                if (s.row.round() as usize) >= r && (s.row.round() as usize) < r + rstep {
+                    for d in -4..=4 {
+                        dot(f64::from(s.col) + f64::from(d), [0, 0, 255]);
+                    }
+                }
+            }
+        }
+        let p = out.join(name);
+        img.save(&p).unwrap();
+        println!("  wrote {}", p.display());
+    };
+    let rstep = h.div_ceil(2000).max(1);
+    draw(0, h, rstep, 1, format!("{stem}-all.png"));
+    for (i, &(a, b)) in bad.iter().take(8).enumerate() {
+        let r0 = a.saturating_sub(150);
+        let r1 = (b + 150).min(h).min(r0 + 700);
+        draw(r0, r1, 1, 2, format!("{stem}-off{i}-{r0}.png"));
+    }
+}
+
+fn bench() {
+    use std::f64::consts::TAU;
+    let (w, h) = (256usize, 20_000usize);
+    let a = |r: f64| 128.0 + 100.0 * (r * TAU / 3000.0).sin();
+    let b = |r: f64| 128.0 + 90.0 * (r * TAU / 1700.0 + 1.0).sin();
+    let mut data = vec![0u8; w * h];
+    for r in 0..h {
+        for x in [a(r as f64), b(r as f64)] {
+            for c in 0..w {
+                let d = (c as f64 - x).abs();
+                let v = ((1.5 - d).clamp(0.0, 1.0) * 255.0) as u8;
+                data[r * w + c] = data[r * w + c].max(v);
+            }
+        }
+    }
+    let map = ProbMap { width: w, height: h, data };
+    let p = TraceParams::default();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let t = trace(&map, Some(Seed { col: a(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();
+        println!("256 x 20,000 seeded trace: {:?} ({} rows)", t0.elapsed(), t.len());
+        let t0 = Instant::now();
+        let _ = trace(&map, None, &p).unwrap();
+        println!("256 x 20,000 unseeded trace: {:?}", t0.elapsed());
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("table") => {
+            let models: Vec<String> = if args.len() > 1 { args[1..].to_vec() } else { vec!["fp32".into(), "int8".into()] };
+            table(&models);
+        }
+        Some("show") if args.len() == 6 => show(&args[1], &args[2], &args[3], &args[4], Path::new(&args[5])),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!("usage: trace_debug table [MODEL..] | show CASE CAL.json TRUTH.csv MODEL OUT_DIR | bench");
+            std::process::exit(2);
+        }
+    }
+}
