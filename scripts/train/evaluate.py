@@ -35,6 +35,7 @@ from wells import VAL_WELLS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 TILE, OVERLAP = 512, 64
+GAP_ROWS = 40  # print rows bridged by linear interpolation in the Python tracers
 
 
 # ----------------------------------------------------------------------------------------------
@@ -99,8 +100,9 @@ def trace_binary(b, seed=None, max_gap=None):
                 dist = np.maximum(0, np.maximum(s - prev, prev - e))
                 k = int(np.argmin(dist))
                 if dist[k] <= max_gap * (1 + miss):
-                    # inside a long run (steep segment), keep the end nearest the previous x
-                    c = float(np.clip(prev, s[k], e[k])) if e[k] - s[k] > 6 else (s[k] + e[k]) / 2
+                    # the run's centre: with centred drawing a steep segment's run spans
+                    # x(y - 1/2) .. x(y + 1/2), so its centre is the curve at this row
+                    c = (s[k] + e[k]) / 2
                     xs[y] = c
                     prev = c
                     miss = 0
@@ -109,6 +111,19 @@ def trace_binary(b, seed=None, max_gap=None):
             else:
                 miss += 1
             y += direction
+    return xs
+
+
+def bridge(xs, max_rows):
+    """Linear interpolation across gaps (dashes, grid lines) of at most max_rows rows."""
+    xs = xs.copy()
+    ok = np.isfinite(xs)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return xs
+    for a, b in zip(idx[:-1], idx[1:]):
+        if 1 < b - a <= max_rows + 1:
+            xs[a + 1:b] = np.interp(np.arange(a + 1, b), [a, b], [xs[a], xs[b]])
     return xs
 
 
@@ -286,7 +301,7 @@ def model_trace(sess, L, cal):
     # keep gaps: a print row is traced when its nearest model row was
     near = np.clip(np.round(rows_m).astype(int), 0, hr - 1)
     xm[~ok[near]] = np.nan
-    return c0 + (xm + 0.5) * (c1 - c0 + 1) / w - 0.5
+    return bridge(c0 + (xm + 0.5) * (c1 - c0 + 1) / w - 0.5, GAP_ROWS)
 
 
 def baseline_trace(L, cal):
@@ -296,7 +311,7 @@ def baseline_trace(L, cal):
     seed = None
     if cal.get("seed"):
         seed = (cal["seed"][0] - c0, cal["seed"][1])
-    return c0 + trace_binary(b, seed)
+    return bridge(c0 + trace_binary(b, seed), GAP_ROWS)
 
 
 def run_cli(veer, scan, cal, model, tmp):
