@@ -7,7 +7,7 @@
 //! node scripts/wasi-run.mjs target/wasm32-wasip1/release/examples/wasm_check.wasm MODEL SCAN X0 X1
 //! ```
 //! It prints the preprocessed tensor's FNV-1a hash over its f32 bits, the model's
-//! precision and the mean and hash of the first tile's probabilities.
+//! precision and the mean of the first tile's probabilities.
 
 fn fnv(values: &[f32]) -> u64 {
     values.iter().flat_map(|v| v.to_bits().to_le_bytes()).fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -31,7 +31,7 @@ fn main() -> Result<(), String> {
     let input = veer::preprocess::tile_input(&track, tile);
     let probs = model.run_tile(&input, tile.padded_rows, track.width).map_err(|e| e.to_string())?;
     let mean = probs.iter().map(|&p| f64::from(p)).sum::<f64>() / probs.len() as f64;
-    let ink = probs.iter().filter(|&&p| p >= 0.5).count();
-    println!("model {} tile {} x {}: mean p {mean:.6}, pixels >= 0.5: {ink}", model.precision(), tile.padded_rows, track.width);
+    // Four decimals: kernels may differ in the last bits between targets; the tensor may not.
+    println!("model {} tile {} x {}: mean p {mean:.4}", model.precision(), tile.padded_rows, track.width);
     Ok(())
 }
