@@ -142,7 +142,7 @@ impl std::fmt::Debug for GrayImage {
 }
 
 impl GrayImage {
-    /// Luminance at `(x, y)`; the caller keeps the coordinates in range.
+    /// Row `y` of the image (`width` bytes); the caller keeps `y` below `height`.
     pub fn row(&self, y: usize) -> &[u8] {
         let w = self.width as usize;
         &self.data[y * w..(y + 1) * w]
