@@ -78,6 +78,9 @@ pub struct RunStats {
     pub tiles: usize,
     /// Fraction of track rows where a curve was found.
     pub coverage: f64,
+    /// Scan rows per row of the resized track (what [`curve_from_path`] needs to
+    /// re-export an edited path with the same gap bridging).
+    pub rows_per_track_row: f64,
     pub model: &'static str,
 }
 
@@ -129,40 +132,13 @@ pub fn digitise(
     progress(Progress { stage: Stage::Trace, done: 1, total: 1 });
 
     progress(Progress { stage: Stage::Export, done: 0, total: 1 });
-    let values = calibration.value_axis();
-    let depths = calibration.depth_axis();
-    let mut path = Vec::new();
-    let mut samples = Vec::new();
-    for (row, col) in columns.iter().enumerate() {
-        let Some(col) = col else { continue };
-        let x = track.source_x(f64::from(*col));
-        let y = track.source_y(row as f64);
-        let value = values.value_at(x);
-        let depth = depths.depth_at(y);
-        if value.is_finite() && depth.is_finite() {
-            path.push([x, y]);
-            samples.push(Sample { depth, value });
-        }
-    }
-    if samples.len() < 2 {
-        return Err(Error::no_curve(
-            "no curve was found in the track; check the track edges and that the curve's ink lies between them",
-        ));
-    }
-    // Depth covered by one row of the resized track.
-    let depth_per_map_row = depths.depth_per_row() * track.src_height as f64 / track.height as f64;
-    let step = calibration.step.unwrap_or_else(|| default_step(depth_per_map_row));
-    let curve = resample(
-        &samples,
-        &ResampleParams {
-            step,
-            max_gap: MAX_BRIDGE_ROWS * depth_per_map_row.abs(),
-            log: calibration.log,
-            mnemonic: calibration.mnemonic.as_deref().unwrap_or("CURVE"),
-            unit: calibration.unit.as_deref().unwrap_or(""),
-            depth_unit: calibration.depth_unit.as_deref().unwrap_or("M"),
-        },
-    )?;
+    let path: Vec<[f64; 2]> = columns
+        .iter()
+        .enumerate()
+        .filter_map(|(row, col)| col.map(|c| [track.source_x(f64::from(c)), track.source_y(row as f64)]))
+        .collect();
+    let rows_per_track_row = track.src_height as f64 / track.height as f64;
+    let (curve, path) = calibrate_path(&path, calibration, rows_per_track_row)?;
     progress(Progress { stage: Stage::Export, done: 1, total: 1 });
 
     let found = columns.iter().filter(|c| c.is_some()).count();
@@ -176,7 +152,63 @@ pub fn digitise(
             track_cols: track.width,
             tiles: n_tiles,
             coverage: found as f64 / columns.len().max(1) as f64,
+            rows_per_track_row,
             model: model.precision(),
         },
     })
+}
+
+/// Calibrate a traced path (scan pixels `[x, y]`, rows without a curve left
+/// out) into a curve on a regular depth grid, bridging stretches without ink up to
+/// [`MAX_BRIDGE_ROWS`] track rows like a run does. This is how an edited path
+/// (points dragged, stretches erased by hand) is exported with the same writers.
+pub fn curve_from_path(path: &[[f64; 2]], calibration: &Calibration, rows_per_track_row: f64) -> Result<Curve> {
+    calibration.validate()?;
+    if !(rows_per_track_row.is_finite() && rows_per_track_row > 0.0) {
+        return Err(Error::bad_parameter(format!(
+            "rows per track row must be a positive number, not {rows_per_track_row}; pass the value from the run's stats"
+        )));
+    }
+    calibrate_path(path, calibration, rows_per_track_row).map(|(curve, _)| curve)
+}
+
+/// Map path points to (depth, value) samples and resample them; returns the
+/// curve and the points that calibrated to finite numbers.
+fn calibrate_path(
+    path: &[[f64; 2]],
+    calibration: &Calibration,
+    rows_per_track_row: f64,
+) -> Result<(Curve, Vec<[f64; 2]>)> {
+    let values = calibration.value_axis();
+    let depths = calibration.depth_axis();
+    let mut kept = Vec::with_capacity(path.len());
+    let mut samples = Vec::with_capacity(path.len());
+    for &[x, y] in path {
+        let value = values.value_at(x);
+        let depth = depths.depth_at(y);
+        if x.is_finite() && y.is_finite() && value.is_finite() && depth.is_finite() {
+            kept.push([x, y]);
+            samples.push(Sample { depth, value });
+        }
+    }
+    if samples.len() < 2 {
+        return Err(Error::no_curve(
+            "no curve was found in the track; check the track edges and that the curve's ink lies between them",
+        ));
+    }
+    // Depth covered by one row of the resized track.
+    let depth_per_map_row = depths.depth_per_row() * rows_per_track_row;
+    let step = calibration.step.unwrap_or_else(|| default_step(depth_per_map_row));
+    let curve = resample(
+        &samples,
+        &ResampleParams {
+            step,
+            max_gap: MAX_BRIDGE_ROWS * depth_per_map_row.abs(),
+            log: calibration.log,
+            mnemonic: calibration.mnemonic.as_deref().unwrap_or("CURVE"),
+            unit: calibration.unit.as_deref().unwrap_or(""),
+            depth_unit: calibration.depth_unit.as_deref().unwrap_or("M"),
+        },
+    )?;
+    Ok((curve, kept))
 }
