@@ -1,0 +1,234 @@
+//! veer in the browser: a thin wasm-bindgen layer over the `veer` core.
+//!
+//! No DOM here. The web worker (`www/worker.js`) owns one [`Digitiser`] built
+//! from the model bytes; the page talks to the worker with messages. Results
+//! cross into JS through serde-wasm-bindgen as plain objects; errors are JS
+//! `Error`s with a `kind` property (the core's error kinds: `bad_input`,
+//! `unsupported`, `limits`, `bad_parameter`, `model`, `no_curve`) and a message
+//! that says what to do.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use veer::calibrate::Calibration;
+use veer::decode::{decode, probe as probe_header, GrayImage, ImageInfo};
+use veer::plan::Budget;
+use veer::export::{to_csv, to_json, to_las, LasInfo};
+use veer::limits::Limits;
+use veer::model::Model;
+use veer::pipeline::{curve_from_path, digitise, Progress};
+
+/// A core error as a JS `Error` carrying `kind`.
+fn js_error(e: &veer::Error) -> JsValue {
+    error_with_kind(e.kind(), &e.to_string())
+}
+
+fn error_with_kind(kind: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("VeerError");
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("kind"), &JsValue::from_str(kind));
+    err.into()
+}
+
+/// A JS argument that does not have the expected shape: the page's fault.
+fn bad_argument(what: &str, e: impl std::fmt::Display) -> JsValue {
+    error_with_kind("bad_parameter", &format!("{what} is not valid: {e}"))
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    // Maps become plain objects, not JS `Map`s, so results post and print like JSON.
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&ser).map_err(|e| error_with_kind("internal", &format!("result could not be converted: {e}")))
+}
+
+fn calibration_from_js(calibration: JsValue) -> Result<Calibration, JsValue> {
+    let cal: Calibration =
+        serde_wasm_bindgen::from_value(calibration).map_err(|e| bad_argument("the calibration", e))?;
+    cal.validate().map_err(|e| js_error(&e))?;
+    Ok(cal)
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Reads a scan's header (format, size, bit depth) without decoding its pixels.
+#[wasm_bindgen]
+pub fn probe(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let info = probe_header(bytes).map_err(|e| js_error(&e))?;
+    to_js(&info)
+}
+
+/// Decides where a scan runs: `header` is what [`probe`] or `Digitiser.open`
+/// returned, `budget` is `{memory_bytes, cores, time_budget_s, model_px_per_s}`,
+/// `track_px` the track's width in scan pixels when known. Returns the core's
+/// `Plan`: `{decision: "local" | "cloud", reason, estimate, cloud_fits}`.
+#[wasm_bindgen]
+pub fn plan(header: JsValue, budget: JsValue, track_px: Option<f64>) -> Result<JsValue, JsValue> {
+    let info: ImageInfo = serde_wasm_bindgen::from_value(header).map_err(|e| bad_argument("the scan header", e))?;
+    let budget: Budget = serde_wasm_bindgen::from_value(budget).map_err(|e| bad_argument("the budget", e))?;
+    let plan = match track_px {
+        Some(px) if px.is_finite() && px > 0.0 => veer::plan::plan_track(&info, px, &budget),
+        _ => veer::plan::plan(&info, &budget),
+    };
+    to_js(&plan)
+}
+
+/// The model and the scan being worked on.
+#[wasm_bindgen]
+pub struct Digitiser {
+    model: Model,
+    image: Option<GrayImage>,
+    limits: Limits,
+}
+
+#[wasm_bindgen]
+impl Digitiser {
+    /// Loads and checks the model (ONNX bytes). Errors with kind `model` when
+    /// the file is not a veer checkpoint.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model_bytes: &[u8]) -> Result<Digitiser, JsValue> {
+        let model = Model::from_bytes(model_bytes).map_err(|e| js_error(&e))?;
+        Ok(Digitiser { model, image: None, limits: Limits::default() })
+    }
+
+    /// `"fp32"` or `"int8"`.
+    #[wasm_bindgen(getter)]
+    pub fn precision(&self) -> String {
+        self.model.precision().to_string()
+    }
+
+    /// Decodes a scan and keeps it for [`Digitiser::run`]; returns its header
+    /// (`{format, width, height, bits_per_pixel, file_bytes}`).
+    pub fn open(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        self.image = None;
+        let info = probe_header(bytes).map_err(|e| js_error(&e))?;
+        let image = decode(bytes, &self.limits).map_err(|e| js_error(&e))?;
+        self.image = Some(image);
+        to_js(&info)
+    }
+
+    /// The open scan's gray pixels (row-major, 0 = black), for drawing it.
+    pub fn pixels(&self) -> Result<Vec<u8>, JsValue> {
+        self.open_image().map(|img| img.data.clone())
+    }
+
+    /// Forgets the open scan (frees its memory).
+    pub fn close(&mut self) {
+        self.image = None;
+    }
+
+    /// Digitises one track of the open scan. `calibration` is the core's
+    /// `Calibration` object (`{track, scale, log, depth, seed?, step?, mnemonic?, unit?, depth_unit?}`);
+    /// `progress(stage, done, total)` is called at each stage's start and after
+    /// every tile. Returns `{curve, path, stats}`.
+    pub fn run(&self, calibration: JsValue, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let cal = calibration_from_js(calibration)?;
+        let image = self.open_image()?;
+        let mut report = |p: Progress| {
+            // A throwing progress callback must not abort the run.
+            let _ = progress.call3(
+                &JsValue::NULL,
+                &JsValue::from_str(p.stage.name()),
+                &JsValue::from_f64(p.done as f64),
+                &JsValue::from_f64(p.total as f64),
+            );
+        };
+        let out = digitise(image, &cal, &self.model, &mut report).map_err(|e| js_error(&e))?;
+        to_js(&out)
+    }
+
+    /// Memory the wasm instance holds now, in bytes (its linear memory).
+    #[wasm_bindgen(js_name = memoryBytes)]
+    pub fn memory_bytes(&self) -> f64 {
+        wasm_memory_bytes()
+    }
+
+    fn open_image(&self) -> Result<&GrayImage, JsValue> {
+        self.image
+            .as_ref()
+            .ok_or_else(|| error_with_kind("bad_parameter", "no scan is open: open a scan before running"))
+    }
+}
+
+/// Bytes of wasm linear memory in use by this instance.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (core::arch::wasm32::memory_size(0) * 65_536) as f64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// What [`export_curve`] writes besides the curve.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportInfo {
+    well: String,
+    source: String,
+    model: String,
+    date: String,
+}
+
+/// Writes an (edited) traced path as `"csv"`, `"las"` or `"json"` with the
+/// core's writers. `path` is `[[x, y], ...]` in scan pixels (rows without a curve
+/// left out); `rows_per_track_row` comes from the run's `stats`; `info` is
+/// `{well, source, model, date}` for the LAS header and JSON meta.
+#[wasm_bindgen(js_name = exportCurve)]
+pub fn export_curve(
+    format: &str,
+    path: JsValue,
+    calibration: JsValue,
+    rows_per_track_row: f64,
+    info: JsValue,
+) -> Result<String, JsValue> {
+    let path: Vec<[f64; 2]> = serde_wasm_bindgen::from_value(path).map_err(|e| bad_argument("the path", e))?;
+    let cal = calibration_from_js(calibration)?;
+    let info: ExportInfo = if info.is_undefined() || info.is_null() {
+        ExportInfo::default()
+    } else {
+        serde_wasm_bindgen::from_value(info).map_err(|e| bad_argument("the export info", e))?
+    };
+    let curve = curve_from_path(&path, &cal, rows_per_track_row).map_err(|e| js_error(&e))?;
+    match format {
+        "csv" => Ok(to_csv(&curve)),
+        "json" => {
+            let meta = serde_json::json!({
+                "ran": "browser",
+                "model": info.model,
+                "source": info.source,
+                "calibration": serde_json::from_str::<serde_json::Value>(&cal.to_json()).unwrap_or_default(),
+            });
+            Ok(to_json(&curve, &meta))
+        }
+        "las" => Ok(to_las(
+            &curve,
+            &LasInfo {
+                well: info.well,
+                source: info.source,
+                model: info.model,
+                date: info.date,
+                calibration_json: cal.to_json(),
+            },
+        )),
+        other => Err(error_with_kind(
+            "bad_parameter",
+            &format!("unknown export format {other:?}: choose \"csv\", \"las\" or \"json\""),
+        )),
+    }
+}
+
+/// The preprocessed track tensor of a scan (ink = 1.0, resized to the model
+/// width), as the model sees it: for checking that wasm and native agree bit for bit.
+#[wasm_bindgen(js_name = prepareTrack)]
+pub fn prepare_track(bytes: &[u8], x0: f64, x1: f64) -> Result<Vec<f32>, JsValue> {
+    let image = decode(bytes, &Limits::default()).map_err(|e| js_error(&e))?;
+    let track = veer::preprocess::prepare_track(&image, x0, x1, veer::MODEL_WIDTH).map_err(|e| js_error(&e))?;
+    Ok(track.data.clone())
+}

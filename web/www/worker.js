@@ -1,0 +1,88 @@
+// The web worker that owns the wasm instance, the model and the open scan.
+// One job at a time; the page cancels a job by terminating this worker.
+//
+// Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl}
+//               {id, type: 'open', bytes, pixels}    -> {header, pixels?}
+//               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
+//               {id, type: 'export', format, path, calibration, rowsPerTrackRow, info} -> {text}
+//               {id, type: 'plan', header, budget, trackPx} -> {decision, reason, estimate, cloud_fits}
+// Messages out: {id, type: 'progress', stage, done, total}
+//               {id, type: 'done', result} | {id, type: 'error', error: {kind, message}}
+
+import init, * as veer from './pkg/veer_web.js';
+import { loadModel } from './model-cache.js';
+
+let digitiser = null;
+let ready = null;
+
+function serialiseError(e) {
+  // Errors cross the worker boundary as plain data, on purpose: kind + message.
+  return {
+    kind: (e && e.kind) || (e instanceof RangeError ? 'memory' : 'internal'),
+    message: (e && e.message) || String(e),
+  };
+}
+
+async function initialise(msg, post) {
+  await init({ module_or_path: msg.wasmUrl });
+  const model = await loadModel(msg.modelUrl, msg.manifestUrl, (loaded, total) =>
+    post({ type: 'progress', stage: 'model', done: loaded, total }),
+  );
+  digitiser = new veer.Digitiser(model.bytes);
+  return { precision: digitiser.precision, fromCache: model.fromCache, modelBytes: model.bytes.byteLength, sha256: model.sha256 };
+}
+
+async function handle(msg, post) {
+  switch (msg.type) {
+    case 'init':
+      if (!ready) ready = initialise(msg, post);
+      try {
+        return await ready;
+      } catch (e) {
+        ready = null; // let the next init retry (e.g. after a network failure)
+        throw e;
+      }
+    case 'open': {
+      await ready;
+      post({ type: 'progress', stage: 'decode', done: 0, total: 1 });
+      const header = digitiser.open(new Uint8Array(msg.bytes));
+      post({ type: 'progress', stage: 'decode', done: 1, total: 1 });
+      if (!msg.pixels) return { header };
+      const pixels = digitiser.pixels();
+      return { result: { header, pixels }, transfer: [pixels.buffer] };
+    }
+    case 'run': {
+      await ready;
+      const out = digitiser.run(msg.calibration, (stage, done, total) => post({ type: 'progress', stage, done, total }));
+      out.memory = veer.wasmMemoryBytes();
+      return out;
+    }
+    case 'export':
+      await ready;
+      return { text: veer.exportCurve(msg.format, msg.path, msg.calibration, msg.rowsPerTrackRow, msg.info) };
+    case 'plan':
+      await ready;
+      return veer.plan(msg.header, msg.budget, msg.trackPx ?? undefined);
+    case 'probe':
+      await init({ module_or_path: msg.wasmUrl });
+      return veer.probe(new Uint8Array(msg.bytes));
+    default:
+      throw Object.assign(new Error(`unknown message type ${msg.type}`), { kind: 'internal' });
+  }
+}
+
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  const msg = event.data;
+  const post = (m, transfer) => self.postMessage({ id: msg.id, ...m }, transfer || []);
+  // One job at a time, in order.
+  queue = queue.then(async () => {
+    try {
+      const out = await handle(msg, post);
+      if (out && out.transfer) post({ type: 'done', result: out.result }, out.transfer);
+      else post({ type: 'done', result: out });
+    } catch (e) {
+      post({ type: 'error', error: serialiseError(e) });
+    }
+  });
+};

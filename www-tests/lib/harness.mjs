@@ -1,0 +1,136 @@
+// Shared helpers for the browser tests: Debian's Chromium through playwright-core,
+// the app server, page-error capture, and UI actions a user would do.
+
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../scripts/serve.mjs';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CASES = path.join(REPO, 'crate/tests/cases');
+export const SHOTS = path.join(REPO, 'target/www-tests');
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+export async function launch() {
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: run scripts/setup-web (apt-get install chromium chromium-driver)`);
+  }
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+}
+
+export async function serve(opts = {}) {
+  return startServer({ port: 0, ...opts });
+}
+
+/**
+ * A page that records uncaught page errors and console errors; `assertClean()`
+ * fails the test on any of them.
+ */
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && errors.push(`worker console: ${m.text()}`)));
+  page.assertClean = (allow = []) => {
+    const bad = errors.filter((e) => !allow.some((a) => e.includes(a)));
+    if (bad.length) throw new Error(`page errors:\n${bad.join('\n')}`);
+  };
+  page.errors = errors;
+  await page.goto(url);
+  return page;
+}
+
+/** Drops a file on the page the way a user's drag-and-drop does. */
+export async function dropFile(page, file, type) {
+  const b64 = fs.readFileSync(file).toString('base64');
+  const name = path.basename(file);
+  const dt = await page.evaluateHandle(({ b64, name, type }) => {
+    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const d = new DataTransfer();
+    d.items.add(new File([bin], name, { type }));
+    return d;
+  }, { b64, name, type });
+  await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+}
+
+/** Waits until the open scan is drawn. */
+export async function waitForScan(page) {
+  await page.waitForFunction(() => window.veer?.state.image && document.body.classList.contains('has-scan'), null, { timeout: 60_000 });
+}
+
+/** Client coordinates of a scan pixel, scrolling it into view first. */
+export async function scanPoint(page, x, y) {
+  return page.evaluate(([x, y]) => {
+    const v = window.veer.viewer;
+    const r = v.canvas.getBoundingClientRect();
+    const p = v.toClient(x, y);
+    if (p.y < r.top + 20 || p.y > r.bottom - 20 || p.x < r.left || p.x > r.right) v.centreOn(x, y);
+    return v.toClient(x, y);
+  }, [x, y]);
+}
+
+/** Clicks a tool button, then the scan at pixel (x, y). */
+export async function pickAt(page, button, x, y) {
+  await page.click(button);
+  const p = await scanPoint(page, x, y);
+  await page.mouse.click(p.x, p.y);
+}
+
+/**
+ * Calibrates through the UI: clicks the track edges and depth lines on the scan
+ * and types their values, as a user does.
+ */
+export async function calibrate(page, cal) {
+  await pickAt(page, '#pick-left', cal.track[0], 400);
+  await page.fill('#left', String(cal.scale[0]));
+  await pickAt(page, '#pick-right', cal.track[1], 400);
+  await page.fill('#right', String(cal.scale[1]));
+  if (cal.log) await page.check('#log');
+  for (const [row, depth] of cal.depth) {
+    await pickAt(page, '#pick-depth', (cal.track[0] + cal.track[1]) / 2, row);
+    // The page focuses the new tie point's depth field.
+    await page.locator('.tie-depth:focus').fill(String(depth));
+  }
+  if (cal.seed) await pickAt(page, '#pick-seed', cal.seed[0], cal.seed[1]);
+  if (cal.mnemonic) await page.fill('#mnemonic', cal.mnemonic);
+  if (cal.unit !== undefined) await page.fill('#unit', cal.unit);
+  if (cal.depth_unit) await page.selectOption('#depth-unit', cal.depth_unit);
+  if (cal.step) await page.fill('#step', String(cal.step));
+}
+
+/** Reads a `depth,value` CSV into [[depth, value], ...]. */
+export function parseCsv(text) {
+  return text.trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+}
+
+/**
+ * Normalised mean absolute error of `got` against `truth` (both [[depth, value]]),
+ * in units of the track width (decades on a log track), and the coverage of the
+ * truth's depths, as crate/tests/golden.rs scores it.
+ */
+export function score(got, truth, cal) {
+  const f = cal.log ? Math.log10 : (v) => v;
+  const width = Math.abs(f(cal.scale[1]) - f(cal.scale[0]));
+  if (got.length < 2) return { nmae: Infinity, coverage: 0 };
+  const start = got[0][0];
+  const step = cal.step || got[1][0] - got[0][0];
+  const byIndex = new Map(got.map(([d, v]) => [Math.round((d - start) / step), v]));
+  let sum = 0;
+  let n = 0;
+  for (const [d, v] of truth) {
+    const g = byIndex.get(Math.round((d - start) / step));
+    if (g === undefined || !Number.isFinite(g)) continue;
+    sum += Math.abs(f(g) - f(v)) / width;
+    n++;
+  }
+  return { nmae: n ? sum / n : Infinity, coverage: n / truth.length };
+}
