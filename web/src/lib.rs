@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use veer::calibrate::Calibration;
 use veer::decode::{decode, probe as probe_header, GrayImage, ImageInfo};
-use veer::plan::Budget;
+use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
 use veer::export::{to_csv, to_json, to_las, LasInfo};
 use veer::limits::Limits;
 use veer::model::Model;
@@ -140,6 +140,21 @@ impl Digitiser {
         to_js(&out)
     }
 
+    /// Re-encodes the open scan for the cloud fallback's request limit
+    /// (`max_bytes`, e.g. the planner's `CLOUD_MAX_BODY_BYTES`): a 1-bit PNG when it
+    /// is black and white, else a grayscale PNG, thresholded only when that is too
+    /// large. Returns `{bytes, content_type, lossless, description}`.
+    pub fn shrink(&self, max_bytes: f64) -> Result<JsValue, JsValue> {
+        let image = self.open_image()?;
+        let max = if max_bytes.is_finite() && max_bytes > 0.0 { max_bytes as usize } else { CLOUD_MAX_BODY_BYTES as usize };
+        let out = veer::encode::shrink(image, max).map_err(|e| js_error(&e))?;
+        let obj = to_js(&out)?;
+        let bytes = js_sys::Uint8Array::from(out.bytes.as_slice());
+        js_sys::Reflect::set(&obj, &JsValue::from_str("bytes"), &bytes)
+            .map_err(|_| error_with_kind("internal", "the re-encoded scan could not be returned"))?;
+        Ok(obj)
+    }
+
     /// Memory the wasm instance holds now, in bytes (its linear memory).
     #[wasm_bindgen(js_name = memoryBytes)]
     pub fn memory_bytes(&self) -> f64 {
@@ -151,6 +166,12 @@ impl Digitiser {
             .as_ref()
             .ok_or_else(|| error_with_kind("bad_parameter", "no scan is open: open a scan before running"))
     }
+}
+
+/// The largest scan, in bytes, one cloud request carries.
+#[wasm_bindgen(js_name = cloudMaxBodyBytes)]
+pub fn cloud_max_body_bytes() -> f64 {
+    CLOUD_MAX_BODY_BYTES as f64
 }
 
 /// Bytes of wasm linear memory in use by this instance.

@@ -481,7 +481,18 @@ async function runCloud(cal, t0, why) {
   setBusy(true, 'Sending the scan to the cloud fallback…');
   cloudAbort = new AbortController();
   setProgress('infer', 0, 1);
-  const body = await client.runCloud(state.file.bytes, state.file.type, cal, { signal: cloudAbort.signal });
+  let bytes = state.file.bytes;
+  let type = state.file.type;
+  let shrunk = null;
+  if (state.plan && !state.plan.cloud_fits) {
+    // Over the request limit as it is: re-save it compactly first (the core's PNG encoder).
+    setStatus('Re-saving the scan compactly for upload…');
+    shrunk = await client.shrink();
+    bytes = shrunk.bytes;
+    type = shrunk.content_type;
+    setStatus(`Sending the scan to the cloud fallback (${shrunk.description})…`);
+  }
+  const body = await client.runCloud(bytes, type, cal, { signal: cloudAbort.signal });
   cloudAbort = null;
   setProgress('decode', 1, 1);
   setProgress('infer', 1, 1);
@@ -490,7 +501,7 @@ async function runCloud(cal, t0, why) {
   if (!body.path || !body.stats) {
     throw Object.assign(new Error('the cloud fallback answered without the traced path; update the fallback server'), { kind: 'cloud_error' });
   }
-  showResult(body.path, body.stats, { ran: 'cloud', model: `veernet-${body.meta?.model || 'fp32'}`, seconds, meta: body.meta, why });
+  showResult(body.path, body.stats, { ran: 'cloud', model: `veernet-${body.meta?.model || 'fp32'}`, seconds, meta: body.meta, why, shrunk });
 }
 
 function showResult(path, stats, run) {
@@ -502,7 +513,10 @@ function showResult(path, stats, run) {
   redrawPlot();
   const where = run.ran === 'device' ? 'on this device' : `in the cloud${run.meta?.cold_start ? ' (cold start)' : ''}`;
   const traced = `${Math.round(stats.coverage * 100)}% of rows traced`;
-  setStatus(`Digitised ${where}, ${run.seconds.toFixed(1)} s: ${traced}.`);
+  const why = run.ran === 'cloud' && run.why ? ` Why the cloud: ${run.why}.` : '';
+  const shrunk = run.shrunk ? ` Uploaded ${run.shrunk.description}.` : '';
+  setStatus(`Digitised ${where}, ${run.seconds.toFixed(1)} s: ${traced}.${why}${shrunk}`);
+  showPlan();
   document.body.dataset.ran = run.ran;
 }
 

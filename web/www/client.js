@@ -127,6 +127,16 @@ export class VeerClient {
     return this._call('export', { format, path, calibration, rowsPerTrackRow, info }).then((r) => r.text);
   }
 
+  /** Re-encodes the open scan under `maxBytes` for upload: {bytes, content_type, lossless, description}. */
+  async shrink(maxBytes) {
+    await this.ready();
+    if (!this.scanOpen) {
+      await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false });
+      this.scanOpen = true;
+    }
+    return this._call('shrink', { maxBytes });
+  }
+
   /** The core's planner: {decision: 'local'|'cloud', reason, estimate, cloud_fits}. */
   plan(header, budget, trackPx) {
     return this._call('plan', { header, budget, trackPx: trackPx ?? null });

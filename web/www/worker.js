@@ -5,6 +5,7 @@
 //               {id, type: 'open', bytes, pixels}    -> {header, pixels?}
 //               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
 //               {id, type: 'export', format, path, calibration, rowsPerTrackRow, info} -> {text}
+//               {id, type: 'shrink', maxBytes}       -> {bytes, content_type, lossless, description}
 //               {id, type: 'plan', header, budget, trackPx} -> {decision, reason, estimate, cloud_fits}
 // Messages out: {id, type: 'progress', stage, done, total}
 //               {id, type: 'done', result} | {id, type: 'error', error: {kind, message}}
@@ -60,6 +61,11 @@ async function handle(msg, post) {
     case 'export':
       await ready;
       return { text: veer.exportCurve(msg.format, msg.path, msg.calibration, msg.rowsPerTrackRow, msg.info) };
+    case 'shrink': {
+      await ready;
+      const out = digitiser.shrink(msg.maxBytes ?? veer.cloudMaxBodyBytes());
+      return { result: out, transfer: [out.bytes.buffer] };
+    }
     case 'plan':
       await ready;
       return veer.plan(msg.header, msg.budget, msg.trackPx ?? undefined);

@@ -12,7 +12,7 @@ export const CASES = path.join(REPO, 'crate/tests/cases');
 export const SHOTS = path.join(REPO, 'target/www-tests');
 
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-precise-memory-info',
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
@@ -133,4 +133,47 @@ export function score(got, truth, cal) {
     n++;
   }
   return { nmae: n ? sum / n : Infinity, coverage: n / truth.length };
+}
+
+/**
+ * Starts the local cloud fallback (lambda-fallback's veer-local, fp32 model from
+ * models/) on a free port. Resolves to {url, origin, stop()}.
+ */
+export async function startFallback() {
+  const { spawn } = await import('node:child_process');
+  const bin = path.join(REPO, 'target/release/veer-local');
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build it with cargo build --release -p veer-lambda`);
+  const child = spawn(bin, ['--models', path.join(REPO, 'models'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = [];
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`veer-local exited (${code}): ${out}${log.join('')}`)));
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    log,
+    stop: () => new Promise((r) => {
+      if (child.exitCode !== null) return r();
+      child.once('exit', () => r());
+      child.kill();
+    }),
+  };
+}
+
+/** Makes the 1,500 x 25,000 px 1-bit G4 test scan (lib/tall-scan.py) once; returns its path. */
+export async function tallScan() {
+  const out = path.join(SHOTS, 'tall-1500x25000-g4.tif');
+  if (!fs.existsSync(out)) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('python3', [path.join(REPO, 'www-tests/lib/tall-scan.py'), out]);
+  }
+  return out;
 }
