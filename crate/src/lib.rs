@@ -20,7 +20,9 @@ pub mod error;
 pub mod export;
 pub mod limits;
 pub mod model;
+pub mod params;
 pub mod pipeline;
+pub mod plan;
 pub mod preprocess;
 pub mod trace;
 

@@ -19,6 +19,7 @@ use veer::calibrate::Calibration;
 use veer::export::{to_csv, to_json, to_las, LasInfo};
 use veer::limits::Limits;
 use veer::model::Model;
+use veer::params::{CalibrationText, Style};
 use veer::pipeline::{digitise_bytes, Digitised, Progress, Stage};
 
 #[derive(Parser)]
@@ -124,50 +125,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_pair(s: &str, what: &str, example: &str) -> Result<[f64; 2]> {
-    let (a, b) = s.split_once(':').ok_or_else(|| anyhow!("--{what} {s:?} needs two numbers A:B, e.g. --{what} {example}"))?;
-    let a: f64 = a.trim().parse().map_err(|_| anyhow!("--{what}: {a:?} is not a number; use e.g. --{what} {example}"))?;
-    let b: f64 = b.trim().parse().map_err(|_| anyhow!("--{what}: {b:?} is not a number; use e.g. --{what} {example}"))?;
-    Ok([a, b])
-}
-
-fn parse_depth(s: &str) -> Result<Vec<[f64; 2]>> {
-    s.split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            let (r, d) = p.split_once('=').ok_or_else(|| {
-                anyhow!("--depth {p:?} is not ROW=DEPTH; use e.g. --depth 120=1500,11800=1800")
-            })?;
-            let r: f64 = r.trim().parse().map_err(|_| anyhow!("--depth: row {r:?} is not a number"))?;
-            let d: f64 = d.trim().parse().map_err(|_| anyhow!("--depth: depth {d:?} is not a number"))?;
-            Ok([r, d])
-        })
-        .collect()
-}
-
 fn calibration_from(a: &DigitiseArgs) -> Result<Calibration> {
-    let seed = match &a.seed {
-        Some(s) => {
-            let (x, y) = s.split_once(',').ok_or_else(|| anyhow!("--seed {s:?} needs X,Y pixel coordinates, e.g. --seed 310,2200"))?;
-            let x: f64 = x.trim().parse().map_err(|_| anyhow!("--seed: {x:?} is not a number"))?;
-            let y: f64 = y.trim().parse().map_err(|_| anyhow!("--seed: {y:?} is not a number"))?;
-            Some([x, y])
-        }
-        None => None,
-    };
-    let cal = Calibration {
-        track: parse_pair(&a.track, "track", "120:480")?,
-        scale: parse_pair(&a.scale, "scale", "0:150")?,
+    let text = CalibrationText {
+        track: a.track.clone(),
+        scale: a.scale.clone(),
         log: a.log,
-        depth: parse_depth(&a.depth)?,
-        seed,
-        step: a.step,
+        depth: a.depth.clone(),
+        seed: a.seed.clone(),
+        step: a.step.map(|s| s.to_string()),
         mnemonic: a.mnemonic.clone(),
         unit: a.unit.clone(),
         depth_unit: a.depth_unit.clone(),
     };
-    cal.validate()?;
-    Ok(cal)
+    Ok(text.parse(Style::Cli)?)
 }
 
 /// Find the default checkpoint: next to the binary (or its install prefix), then the repository.
