@@ -1,0 +1,15 @@
+//! lambda-fallback's tests, in one binary (each test binary links tract, and links are
+//! the slow part of a build on this machine).
+//!
+//! | module | what it checks |
+//! |---|---|
+//! | `handler` | the handler in-process on real scans: cold/warm meta, every 4xx kind, 413, 503 retry, single load under concurrency, CORS |
+//! | `bootstrap` | the real `bootstrap` binary against a stand-in Runtime API, with its JSON log lines |
+//! | `local` | `veer-local` over loopback: a scan, the 413 paths, a preflight, its argument errors |
+//! | `cors` | origin matching |
+
+mod bootstrap;
+mod cors;
+mod handler;
+mod local;
+mod support;
