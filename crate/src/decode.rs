@@ -324,13 +324,23 @@ fn unpack_gray(buf: &[u8], w: usize, h: usize, bits: u8) -> Result<Vec<u8>> {
     }
     let max = (1u32 << bits) - 1;
     let per_byte = 8 / bits;
-    let mut out = Vec::with_capacity(w * h);
-    for row in buf.chunks_exact(row_bytes).take(h) {
-        for x in 0..w {
-            let byte = row[x / per_byte];
-            let shift = 8 - bits * (x % per_byte + 1);
-            let v = (u32::from(byte) >> shift) & max;
-            out.push((v * 255 / max) as u8);
+    // Every packed byte expands to `per_byte` gray values: look them up, a byte at a time.
+    let expand: Vec<[u8; 8]> = (0..=255u32)
+        .map(|byte| {
+            let mut e = [0u8; 8];
+            for (i, v) in e.iter_mut().take(per_byte).enumerate() {
+                *v = (((byte >> (8 - bits * (i + 1))) & max) * 255 / max) as u8;
+            }
+            e
+        })
+        .collect();
+    let mut out = vec![0u8; w * h];
+    if w == 0 {
+        return Ok(out);
+    }
+    for (row, dst) in buf.chunks_exact(row_bytes).zip(out.chunks_exact_mut(w)) {
+        for (px, &byte) in dst.chunks_mut(per_byte).zip(row) {
+            px.copy_from_slice(&expand[usize::from(byte)][..px.len()]);
         }
     }
     Ok(out)
