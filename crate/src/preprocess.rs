@@ -87,6 +87,11 @@ pub fn track_columns(x0: f64, x1: f64, image_width: u32) -> Result<(usize, usize
 
 /// Crop the track from the scan, turn luminance into ink and resize it to `out_width` columns.
 pub fn prepare_track(img: &GrayImage, x0: f64, x1: f64, out_width: usize) -> Result<Track> {
+    if out_width == 0 {
+        return Err(Error::bad_parameter(
+            "the track cannot be resized to 0 columns; resize it to the model width (veer::MODEL_WIDTH)",
+        ));
+    }
     let (first, last) = track_columns(x0, x1, img.width)?;
     let crop_width = last - first + 1;
     let src_height = img.height as usize;
@@ -281,6 +286,11 @@ mod tests {
             let e = prepare_track(&img, a, b, 256).unwrap_err();
             assert_eq!(e.kind(), "bad_parameter", "{a}:{b} -> {e}");
         }
+        // Found by fuzzing (crate/fuzz, target preprocess): a zero output width overflowed the kernel size.
+        assert_eq!(
+            prepare_track(&img, 10.0, 90.0, 0).unwrap_err().kind(),
+            "bad_parameter"
+        );
     }
 
     #[test]
