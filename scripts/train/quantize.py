@@ -77,6 +77,10 @@ def main():
     ap.add_argument("--ops", default="Conv", help="op types to quantise (Conv,MatMul drifts in tract, see MODEL_CARD)")
     ap.add_argument("--per-channel", action="store_true")
     ap.add_argument("--exclude-attention", action="store_true", help="keep the attention MatMuls in fp32")
+    ap.add_argument("--fp32-convs", default="",
+                    help="comma list of 'first' (stem) and/or 'last' (1x1 head) Convs to keep in fp32: the head's "
+                         "per-tensor uint8 logits step ~11 probability levels near p = 0.5")
+    ap.add_argument("--calib-method", choices=["minmax", "percentile", "entropy"], default="minmax")
     args = ap.parse_args()
 
     calib = tiles("train", args.calib, seed=11)
@@ -88,15 +92,22 @@ def main():
     ref = [fp.run(["curve"], {"image": x})[0] for x in check]
     results = {"fp32": measure(args.fp32, check, ref)}
     paths = {}
+    from onnxruntime.quantization import CalibrationMethod
+    method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+              "entropy": CalibrationMethod.Entropy}[args.calib_method]
     for name, fmt in [("qdq", QuantFormat.QDQ), ("qop", QuantFormat.QOperator)]:
         p = tmp / f"veernet-int8-{name}.onnx"
         exclude = []
+        import onnx
+        nodes = onnx.load(str(pre)).graph.node
         if args.exclude_attention:
-            import onnx
-            exclude = [n.name for n in onnx.load(str(pre)).graph.node if n.op_type == "MatMul"]
+            exclude = [n.name for n in nodes if n.op_type == "MatMul"]
+        convs = [n.name for n in nodes if n.op_type == "Conv"]
+        for which in filter(None, args.fp32_convs.split(",")):
+            exclude.append({"first": convs[0], "last": convs[-1]}[which])
         quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=args.ops.split(","),
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=args.per_channel,
-                        nodes_to_exclude=exclude)
+                        nodes_to_exclude=exclude, calibrate_method=method)
         paths[name] = p
         results[name] = measure(p, check, ref)
     print(json.dumps(results, indent=1))
