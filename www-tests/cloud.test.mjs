@@ -76,6 +76,34 @@ test('a 1,500 x 25,000 px G4 scan on a low-memory device goes to the fallback an
   await context.close();
 });
 
+test('a gray scan over the request limit is re-saved compactly before upload', async () => {
+  const scan = await h.noisyGrayScan();
+  const bytes = fs.statSync(scan).size;
+  assert.ok(bytes > 4.67e6, `the test scan should be over the limit, is ${bytes} bytes`);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await h.openPage(context, srv.url);
+  await h.dropFile(page, scan, 'image/png');
+  await h.waitForScan(page);
+  const cal = JSON.parse(fs.readFileSync(path.join(h.CASES, 'full-g4/track2-rhob.json'), 'utf8'));
+  await page.evaluate((c) => window.veer.applyCalibration(c), cal);
+  await page.selectOption('#where', 'cloud');
+  await page.click('#run');
+  await runDone(page);
+  assert.equal(await page.isHidden('#banner'), true, await page.textContent('#banner'));
+  const status = await page.textContent('#status');
+  console.log(`${(bytes / 1e6).toFixed(1)} MB gray PNG: ${status}`);
+  assert.match(status, /re-saved as a 1-bit PNG \([\d.]+ MB\)/);
+  assert.match(status, /thresholded/);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = h.parseCsv(fs.readFileSync(await dl.path(), 'utf8'));
+  const truth = h.parseCsv(fs.readFileSync(path.join(h.CASES, 'full-g4/track2-rhob.truth.csv'), 'utf8'));
+  const { nmae, coverage } = h.score(csv, truth, cal);
+  console.log(`RHOB from the re-saved upload: NMAE ${nmae.toFixed(5)}, coverage ${(coverage * 100).toFixed(2)}%`);
+  assert.ok(nmae <= 0.01 && coverage >= 0.98, `NMAE ${nmae}, coverage ${coverage}`);
+  page.assertClean();
+  await context.close();
+});
+
 test('with the fallback down the user gets a clear message and the page keeps working', async () => {
   const down = await h.serve({ fallback: 'http://127.0.0.1:9' }); // nothing listens on the discard port
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });

@@ -177,3 +177,14 @@ export async function tallScan() {
   }
   return out;
 }
+
+/** Makes the noisy 8-bit gray PNG test scan (lib/noisy-gray-scan.py) once; returns its path. */
+export async function noisyGrayScan() {
+  const out = path.join(SHOTS, 'noisy-gray-1300x13000.png');
+  if (!fs.existsSync(out)) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('python3', [path.join(REPO, 'www-tests/lib/noisy-gray-scan.py'), out]);
+  }
+  return out;
+}
