@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../web/www');
+// Served beside the app: the example portal and the widget's built package
+// (scripts/build-widget), at the paths a portal would use.
+export const MOUNTS = {
+  '/examples/': path.resolve(here, '../web/examples'),
+  '/veer-digitiser/': path.resolve(here, '../web/widget/dist'),
+};
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -40,8 +46,9 @@ function sendJson(res, status, body) {
 /**
  * Starts the server. Resolves to {url, port, close(), requests} where
  * `requests` lists every request's path (the tests count model downloads).
+ * `mounts` maps URL prefixes (ending in '/') to folders served instead of `root`.
  */
-export function startServer({ root = ROOT, port = 8080, host = '127.0.0.1', fallback = 'http://127.0.0.1:9090', quiet = true } = {}) {
+export function startServer({ root = ROOT, port = 8080, host = '127.0.0.1', fallback = 'http://127.0.0.1:9090', quiet = true, mounts = MOUNTS } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -50,13 +57,20 @@ export function startServer({ root = ROOT, port = 8080, host = '127.0.0.1', fall
     if (url.pathname === '/digitise' || url.pathname.endsWith('/digitise')) return proxy(req, res, url, fallback);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { kind: 'bad_parameter', message: `${req.method} is not served here` } });
     let rel = decodeURIComponent(url.pathname);
+    let base = root;
+    const mount = Object.keys(mounts).find((prefix) => rel.startsWith(prefix));
+    if (mount) {
+      base = mounts[mount];
+      rel = rel.slice(mount.length - 1);
+    }
     if (rel.endsWith('/')) rel += 'index.html';
-    const file = path.resolve(root, `.${rel}`);
-    if (!file.startsWith(root + path.sep)) return sendJson(res, 403, { error: { kind: 'bad_parameter', message: 'outside the app' } });
+    const file = path.resolve(base, `.${rel}`);
+    if (!file.startsWith(base + path.sep)) return sendJson(res, 403, { error: { kind: 'bad_parameter', message: 'outside the app' } });
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) {
         res.writeHead(404, { 'content-type': 'text/plain' });
-        return res.end(`not found: ${rel}${rel.startsWith('/pkg/') || rel.startsWith('/models/') ? ' (run scripts/build-web)' : ''}`);
+        const hint = mount ? ' (run scripts/build-widget)' : rel.startsWith('/pkg/') || rel.startsWith('/models/') ? ' (run scripts/build-web)' : '';
+        return res.end(`not found: ${url.pathname}${hint}`);
       }
       const ext = rel.endsWith('.d.ts') ? '.d.ts' : path.extname(file).toLowerCase();
       res.writeHead(200, {

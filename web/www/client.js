@@ -16,6 +16,40 @@ export class Cancelled extends Error {
   }
 }
 
+const SPEED_KEY = 'veer.model_px_per_s';
+
+/**
+ * This device's budget for the core's planner: half the memory the browser
+ * reports (Chrome caps deviceMemory at 8), never more than wasm32's practical
+ * 2 GiB, or `memoryBytes` when the embedding page sets one; the cores; a 300 s
+ * time budget; and the model speed measured on earlier runs (see `recordSpeed`).
+ */
+export function deviceBudget({ memoryBytes } = {}) {
+  const deviceBytes = (navigator.deviceMemory || 4) * 2 ** 30;
+  let measured = 0;
+  try {
+    measured = Number(localStorage.getItem(SPEED_KEY));
+  } catch {
+    // No storage (sandboxed frame): the planner uses its default speed.
+  }
+  return {
+    memory_bytes: memoryBytes > 0 ? memoryBytes : Math.min(deviceBytes / 2, 2 * 2 ** 30),
+    cores: navigator.hardwareConcurrency || 1,
+    time_budget_s: 300,
+    model_px_per_s: measured > 0 ? measured : null,
+  };
+}
+
+/** Remembers the model speed of a local run (`stats` from `run`) for the next plan. */
+export function recordSpeed(stats, seconds) {
+  if (!(seconds > 0.2)) return;
+  try {
+    localStorage.setItem(SPEED_KEY, String((stats.track_rows * stats.track_cols) / seconds));
+  } catch {
+    // No storage: nothing to remember.
+  }
+}
+
 export class VeerClient {
   /**
    * @param {object} opts
@@ -104,12 +138,16 @@ export class VeerClient {
     return this._request(type, payload, onProgress, transfer);
   }
 
-  /** Decodes a scan in the worker; resolves to {header, pixels}. `bytes` is copied, not moved. */
-  async open(bytes, onProgress) {
+  /**
+   * Decodes a scan in the worker; resolves to {header, pixels}. `bytes` is copied, not moved.
+   * With `{pixels: false}` (a run that draws nothing) it resolves to {header} only.
+   */
+  async open(bytes, onProgress, { pixels = true } = {}) {
     this.scanBytes = bytes;
-    const out = await this._call('open', { bytes: bytes.slice(0), pixels: true }, onProgress);
+    this.scanOpen = false;
+    const out = await this._call('open', { bytes: bytes.slice(0), pixels }, onProgress);
     this.scanOpen = true;
-    return out;
+    return pixels ? out : { header: out.header };
   }
 
   /** Digitises the open scan; after a cancel or a crash the scan is opened again first. */
