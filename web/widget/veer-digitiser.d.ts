@@ -129,7 +129,8 @@ declare global {
   interface HTMLElementTagNameMap {
     'veer-digitiser': VeerDigitiser;
   }
-  interface HTMLElementEventMap {
+  // The events bubble and are composed: listeners on ancestors, the document and the window see them too.
+  interface GlobalEventHandlersEventMap {
     'veer-progress': CustomEvent<VeerProgressDetail>;
     'veer-result': CustomEvent<VeerResult>;
     'veer-error': CustomEvent<VeerErrorDetail>;

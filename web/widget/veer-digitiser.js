@@ -47,7 +47,7 @@ const CSS = `
 }
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
-.stage { position: relative; display: grid; grid-template-columns: minmax(0, 1fr); min-height: 0; background: var(--veer-stage-background, #f4f6f8); }
+.stage { position: relative; display: grid; grid-template-columns: minmax(0, 1fr); grid-template-rows: minmax(0, 1fr); min-height: 0; overflow: hidden; background: var(--veer-stage-background, #f4f6f8); }
 .stage.result { grid-template-columns: minmax(0, 1fr) minmax(110px, 34%); }
 .stage.result.no-scan { grid-template-columns: minmax(0, 1fr); }
 .drop { display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 10px; margin: 12px; padding: 16px;
