@@ -4,6 +4,8 @@
 //! cargo run --release --example trace_debug -- table [fp32|int8 ...]
 //! cargo run --release --example trace_debug -- show CASE CAL.json TRUTH.csv MODEL OUT_DIR
 //! cargo run --release --example trace_debug -- bench
+//! cargo run --release --example trace_debug -- diag [fp32|int8 ...]
+//! cargo run --release --example trace_debug -- eval DIR [fp32|int8 ...]
 //! ```
 //!
 //! `table` scores every golden case like `tests/golden.rs` does (NMAE, coverage),
@@ -11,7 +13,10 @@
 //! per track and checkpoint), so only the tracer is re-run. `show` also prints the
 //! stretches where the path leaves the truth by more than 2 map columns and writes
 //! PNG overlays of them (probability map gray, truth green, traced path red,
-//! seed blue). `bench` times a 256 x 20,000 map with two crossing curves.
+//! seed blue). `bench` times a 256 x 20,000 map with two crossing curves. `diag`
+//! sorts the rows of the two-curve cases by where the path is (`DIAG_DUMP=DIR`
+//! also writes them, with the ink track, for plotting). `eval` scores the
+//! rendered validation tracks that `scripts/train/eval_cases.py` writes.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -25,7 +30,7 @@ use veer::limits::Limits;
 use veer::model::{segment, Model};
 use veer::pipeline::MAX_BRIDGE_ROWS;
 use veer::preprocess::{prepare_track, Track};
-use veer::trace::{trace, ProbMap, Seed, TraceParams};
+use veer::trace::{trace, trace_with_ink, ProbMap, Seed, TraceParams};
 use veer::MODEL_WIDTH;
 
 const CASES: &[(&str, &str, &str)] = &[
@@ -61,39 +66,73 @@ fn model_path(name: &str) -> PathBuf {
 
 /// The track and its probability map (cached per scan, track edges and checkpoint).
 fn load(case: &str, cal_name: &str, truth_name: &str, model_name: &str) -> Loaded {
-    let dir = root().join("tests/cases").join(case);
-    let cal = Calibration::from_json(&std::fs::read_to_string(dir.join(cal_name)).unwrap()).unwrap();
+    load_dir(
+        &root().join("tests/cases").join(case),
+        case,
+        cal_name,
+        truth_name,
+        model_name,
+    )
+}
+
+/// As [`load`] for the case folder `dir`, cached under the name `case`.
+fn load_dir(dir: &Path, case: &str, cal_name: &str, truth_name: &str, model_name: &str) -> Loaded {
+    let dir = dir.to_path_buf();
+    let cal =
+        Calibration::from_json(&std::fs::read_to_string(dir.join(cal_name)).unwrap()).unwrap();
     let truth = read_truth(&dir.join(truth_name));
-    let scan = ["scan.png", "scan.tif", "scan.jpg"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).unwrap();
+    let scan = ["scan.png", "scan.tif", "scan.jpg"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .unwrap();
     let bytes = std::fs::read(&scan).unwrap();
     let image = decode(&bytes, &Limits::default()).unwrap();
     let track = prepare_track(&image, cal.track[0], cal.track[1], MODEL_WIDTH).unwrap();
     let mp = model_path(model_name);
     let meta = std::fs::metadata(&mp).unwrap();
-    let stamp = meta.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let stamp = meta
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let cache_dir = root().join("../target/trace-maps");
     std::fs::create_dir_all(&cache_dir).unwrap();
-    let key = format!("{case}-{}-{}-{model_name}-{}-{stamp}.map", cal.track[0], cal.track[1], meta.len());
+    let key = format!(
+        "{case}-{}-{}-{model_name}-{}-{stamp}.map",
+        cal.track[0],
+        cal.track[1],
+        meta.len()
+    );
     let cache = cache_dir.join(key);
     let map = if let Ok(data) = std::fs::read(&cache) {
-        ProbMap { width: track.width, height: track.height, data }
+        ProbMap {
+            width: track.width,
+            height: track.height,
+            data,
+        }
     } else {
         let t0 = Instant::now();
         let model = Model::from_bytes(&std::fs::read(&mp).unwrap()).unwrap();
         let map = segment(&track, &model, &mut |_, _| {}).unwrap();
-        eprintln!("inference {case} {cal_name} {model_name}: {:?}", t0.elapsed());
+        eprintln!(
+            "inference {case} {cal_name} {model_name}: {:?}",
+            t0.elapsed()
+        );
         std::fs::write(&cache, &map.data).unwrap();
         map
     };
     // A line per loaded track for tools that re-score without the model.
     let line = format!(
-        "{case} {cal_name} {truth_name} {model_name} {} {} {} {} {} {}\n",
+        "{case} {cal_name} {truth_name} {model_name} {} {} {} {} {} {} {}\n",
         cache.display(),
         track.x0,
         track.crop_width,
         track.src_height,
         track.width,
-        track.height
+        track.height,
+        dir.display()
     );
     let manifest = cache_dir.join("manifest.txt");
     let old = std::fs::read_to_string(&manifest).unwrap_or_default();
@@ -198,7 +237,7 @@ fn table(models: &[String]) {
         for &(case, cal, truth) in CASES {
             let l = load(case, cal, truth, m);
             let t0 = Instant::now();
-            let cols = trace(&l.map, seed_of(&l), &p).unwrap();
+            let cols = trace_with_ink(&l.map, Some(&l.track.data), seed_of(&l), &p).unwrap();
             let dt = t0.elapsed();
             let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
             let tc = truth_cols(&l);
@@ -217,7 +256,7 @@ fn table(models: &[String]) {
 fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
     let l = load(case, cal, truth, model);
     let seed = seed_of(&l);
-    let cols = trace(&l.map, seed, &TraceParams::default()).unwrap();
+    let cols = trace_with_ink(&l.map, Some(&l.track.data), seed, &TraceParams::default()).unwrap();
     let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
     println!("{case} {cal} {model}: map {} x {}, seed {seed:?}, NMAE {nmae:.5} cov {:.2}%", l.map.width, l.map.height, cov * 100.0);
     let tc = truth_cols(&l);
@@ -293,6 +332,194 @@ fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
     }
 }
 
+/// Rows of each two-curve case by where the path is: on its curve (within 2
+/// columns of the truth), on the other curve (within 2 columns of it and
+/// further from its own), elsewhere, or a gap; with the share of the summed
+/// column error each class carries.
+fn diag(models: &[String]) {
+    // (case, curve, the other curve in its track); crossing-seed has no truth for NPHI.
+    const PAIRS: &[(&str, &str, &str)] = &[
+        ("full-g4", "track1-gr", "track1-sp"),
+        ("full-g4", "track1-sp", "track1-gr"),
+        ("full-g4", "track2-rhob", "track2-nphi"),
+        ("full-g4", "track2-nphi", "track2-rhob"),
+        ("full-g4", "track3-ild", "track3-ilm"),
+        ("full-g4", "track3-ilm", "track3-ild"),
+        ("crossing-seed", "case", ""),
+    ];
+    let p = TraceParams::default();
+    for m in models {
+        for &(case, a, b) in PAIRS {
+            let (cal, truth) = if case == "full-g4" {
+                (format!("{a}.json"), format!("{a}.truth.csv"))
+            } else {
+                ("case.json".to_string(), "truth.csv".to_string())
+            };
+            let l = load(case, &cal, &truth, m);
+            let tc = truth_cols(&l);
+            // The other curve's truth in this map's columns (through its own calibration).
+            let oc: Vec<Option<f64>> = if b.is_empty() {
+                vec![None; l.map.height]
+            } else {
+                truth_cols(&load(case, &format!("{b}.json"), &format!("{b}.truth.csv"), m))
+            };
+            let cols = trace_with_ink(&l.map, Some(&l.track.data), seed_of(&l), &p).unwrap();
+            let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
+            let (mut n, mut e) = ([0usize; 5], [0f64; 5]);
+            for r in 0..l.map.height {
+                let Some(t) = tc[r] else { continue };
+                let k = match cols[r] {
+                    None => 3,
+                    Some(c) => {
+                        let c = f64::from(c);
+                        let d = (c - t).abs();
+                        let k = if d <= 2.0 {
+                            0
+                        } else if oc[r].is_some_and(|o| (c - o).abs() <= 2.0) {
+                            1
+                        } else if d <= 6.0 {
+                            2
+                        } else {
+                            4
+                        };
+                        e[k] += d;
+                        k
+                    }
+                };
+                n[k] += 1;
+            }
+            if let Ok(dir) = std::env::var("DIAG_DUMP") {
+                std::fs::create_dir_all(&dir).unwrap();
+                let mut csv = String::from("row,trace,truth,other\n");
+                let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+                for r in 0..l.map.height {
+                    csv += &format!(
+                        "{r},{},{},{}\n",
+                        f(cols[r].map(f64::from)),
+                        f(tc[r]),
+                        f(oc[r])
+                    );
+                }
+                std::fs::write(Path::new(&dir).join(format!("{case}-{a}-{m}.csv")), csv).unwrap();
+                let ink: Vec<u8> = l.track.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+                std::fs::write(Path::new(&dir).join(format!("{case}-{a}.ink")), ink).unwrap();
+                let sd = seed_of(&l).map_or(String::new(), |s| format!("{} {}", s.col, s.row));
+                std::fs::write(
+                    Path::new(&dir).join(format!("{case}-{a}-{m}.meta")),
+                    format!("{} {} {sd}\n", l.map.width, l.map.height),
+                )
+                .unwrap();
+            }
+            let tot: f64 = e.iter().sum();
+            let rows: usize = n.iter().sum();
+            println!(
+                "{m:5} {case:14} {a:12} NMAE {nmae:.5} cov {:6.2}% | ok {:5} | other {:5} ({:4.1}% err) | near 2-6 {:5} ({:4.1}%) | far {:5} ({:4.1}%) | gap {:4} | mean |err| {:.2} col",
+                cov * 100.0,
+                n[0],
+                n[1],
+                100.0 * e[1] / tot,
+                n[2],
+                100.0 * e[2] / tot,
+                n[4],
+                100.0 * e[4] / tot,
+                n[3],
+                tot / rows.max(1) as f64
+            );
+        }
+    }
+}
+
+/// Scores every case folder under `dir` (as written by `scripts/train/eval_cases.py`:
+/// `scan.png`, `case.json`, `truth.csv`, `tags`) with each checkpoint, and the
+/// agreement of the two checkpoints' traced paths (rows where either has a value,
+/// within 1 map column).
+fn eval(dir: &Path, models: &[String]) {
+    let p = TraceParams::default();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("case.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut sums: std::collections::BTreeMap<String, (usize, usize, f64, f64)> = Default::default();
+    let mut agree_all = Vec::new();
+    for name in &names {
+        let d = dir.join(name);
+        let tags = std::fs::read_to_string(d.join("tags")).unwrap_or_default();
+        let mut paths = Vec::new();
+        for m in models {
+            let l = load_dir(&d, &format!("eval-{name}"), "case.json", "truth.csv", m);
+            let cols = match trace_with_ink(&l.map, Some(&l.track.data), seed_of(&l), &p) {
+                Ok(c) => c,
+                Err(e) => {
+                    println!("FAIL {m:5} {name:12} {:28} error: {e}", tags.trim());
+                    vec![None; l.map.height]
+                }
+            };
+            if let Ok(dump) = std::env::var("DIAG_DUMP") {
+                let ink: Vec<u8> = l.track.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+                std::fs::create_dir_all(&dump).unwrap();
+                std::fs::write(Path::new(&dump).join(format!("eval-{name}-case.ink")), ink)
+                    .unwrap();
+            }
+            let (nmae, cov) = if cols.iter().any(Option::is_some) {
+                score(&to_curve(&l, &cols), &l.truth, &l.cal)
+            } else {
+                (f64::NAN, 0.0)
+            };
+            let ok = nmae <= 0.01 && cov >= 0.98;
+            println!(
+                "{} {m:5} {name:12} {:28} NMAE {nmae:.5} cov {:6.2}%",
+                if ok { "ok  " } else { "FAIL" },
+                tags.trim(),
+                cov * 100.0
+            );
+            for tag in std::iter::once("all").chain(tags.split_whitespace()) {
+                let e = sums.entry(format!("{m} {tag}")).or_default();
+                e.0 += 1;
+                e.1 += usize::from(ok);
+                e.2 += if nmae.is_finite() { nmae } else { 0.0 };
+                e.3 += cov;
+            }
+            paths.push(cols);
+        }
+        if paths.len() == 2 {
+            let (mut ok, mut n) = (0usize, 0usize);
+            for (a, b) in paths[0].iter().zip(&paths[1]) {
+                if a.is_none() && b.is_none() {
+                    continue;
+                }
+                n += 1;
+                if let (Some(a), Some(b)) = (a, b) {
+                    ok += usize::from((a - b).abs() <= 1.0);
+                }
+            }
+            let f = ok as f64 / n.max(1) as f64;
+            println!("     agree {name:12} {:.2}%", f * 100.0);
+            agree_all.push(f);
+        }
+    }
+    println!("summary (cases, pass, mean NMAE, mean coverage):");
+    for (k, (n, ok, s, c)) in &sums {
+        println!(
+            "  {k:16} n {n:3} pass {ok:3} ({:5.1}%) NMAE {:.5} cov {:.4}",
+            100.0 * *ok as f64 / *n as f64,
+            s / *n as f64,
+            c / *n as f64
+        );
+    }
+    if !agree_all.is_empty() {
+        let mean = agree_all.iter().sum::<f64>() / agree_all.len() as f64;
+        let n99 = agree_all.iter().filter(|&&f| f >= 0.99).count();
+        println!(
+            "  int8 vs fp32 within 1 column: mean {:.2}%, {n99} of {} tracks >= 99%",
+            mean * 100.0,
+            agree_all.len()
+        );
+    }
+}
+
 fn bench() {
     use std::f64::consts::TAU;
     let (w, h) = (256usize, 20_000usize);
@@ -329,8 +556,24 @@ fn main() {
         }
         Some("show") if args.len() == 6 => show(&args[1], &args[2], &args[3], &args[4], Path::new(&args[5])),
         Some("bench") => bench(),
+        Some("eval") if args.len() >= 2 => {
+            let models: Vec<String> = if args.len() > 2 {
+                args[2..].to_vec()
+            } else {
+                vec!["fp32".into(), "int8".into()]
+            };
+            eval(Path::new(&args[1]), &models);
+        }
+        Some("diag") => {
+            let models: Vec<String> = if args.len() > 1 {
+                args[1..].to_vec()
+            } else {
+                vec!["fp32".into(), "int8".into()]
+            };
+            diag(&models);
+        }
         _ => {
-            eprintln!("usage: trace_debug table [MODEL..] | show CASE CAL.json TRUTH.csv MODEL OUT_DIR | bench");
+            eprintln!("usage: trace_debug table [MODEL..] | show CASE CAL.json TRUTH.csv MODEL OUT_DIR | bench | diag [MODEL..] | eval DIR [MODEL..]");
             std::process::exit(2);
         }
     }

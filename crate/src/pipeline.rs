@@ -13,7 +13,7 @@ use crate::export::{default_step, resample, Curve, ResampleParams, Sample};
 use crate::limits::Limits;
 use crate::model::{segment, Model};
 use crate::preprocess::prepare_track;
-use crate::trace::{trace, Seed, TraceParams};
+use crate::trace::{trace_with_ink, Seed, TraceParams};
 use crate::MODEL_WIDTH;
 
 /// Longest stretch without ink, in rows of the resized track (6% of its width),
@@ -122,7 +122,7 @@ pub fn digitise(
         col: track.track_col(x) as f32,
         row: track.track_row(y) as f32,
     });
-    let columns = trace(&map, seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
+    let columns = trace_with_ink(&map, Some(&track.data), seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
         // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
         (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
             "the seed ({x}, {y}) is not on a curve: there is no curve ink near it; click on the wanted curve's ink (zoom in to place it)"

@@ -39,13 +39,27 @@
 //!   own style changes (dashes merged with a solid line where they touch it) is
 //!   still followed rather than left for paper.
 //!
-//! Time is `O(rows * width * (window + momentum_rows))`, memory one back-pointer
-//! byte per row and column (two when the map is wider than 256 columns) plus
+//! * **Appearance (with a seed and the track's ink, [`trace_with_ink`]).** Two
+//!   curves drawn with different pens look alike in the probability map but not
+//!   in the scan: where they touch and bounce apart (a V, not an X) direction
+//!   cannot tell them apart, their darkness can. A first trace from the seed
+//!   gives the seeded curve's darkness (the median of the darkest ink next to
+//!   the path, within 64 rows of the seed, where the path's run is one curve
+//!   wide); a second trace adds `appearance` per row per unit of relative
+//!   difference from it, beyond `appearance_tol`. On 1-bit scans every curve is
+//!   equally dark and the term costs nothing.
+//!
+//! Time is `O(rows * width * (window + momentum_rows))` (twice that with a seed
+//! and ink), memory one back-pointer byte per row and column (two when the map is
+//! wider than 256 columns) plus
 //! `O(width * momentum_rows)` for the current row; with a seed, one more byte per
 //! pixel (the extents) and the union-find over the rows' ink runs.
 //!
-//! Known limit: where the followed curve turns while it touches another one
-//! (tangent, not crossing), the path may continue on the other curve.
+//! Known limit: where the followed curve turns while it touches another one drawn
+//! with the same pen (tangent, not crossing), the path may continue on the other
+//! curve; so it may where a dashed or dotted curve the model barely sees runs
+//! along a solid one (1-bit prints), and on jagged coarse prints whose curve
+//! sweeps many columns within a row and crosses its neighbour at every swing.
 
 use crate::error::{Error, Result};
 
@@ -106,6 +120,13 @@ pub struct TraceParams {
     /// line when the seed is on a dash). Below the paper cost, so a curve whose
     /// style changes (a broken solid line) is still followed rather than left.
     pub style: f32,
+    /// With a seed and the track's ink ([`trace_with_ink`]): cost per row per unit
+    /// of relative difference between the ink's darkness under the path and the
+    /// seeded curve's (learnt along a first trace near the seed), beyond
+    /// `appearance_tol`. Two curves drawn with different pens stay apart.
+    pub appearance: f32,
+    /// Relative darkness difference that costs nothing.
+    pub appearance_tol: f32,
 }
 
 impl Default for TraceParams {
@@ -121,9 +142,11 @@ impl Default for TraceParams {
             blob_slack: 1.0,
             momentum_rows: 12,
             window: 2,
-            seed_radius: 6.0,
+            seed_radius: 10.0,
             min_rows_fraction: 0.02,
             style: 0.9,
+            appearance: 2.0,
+            appearance_tol: 0.06,
         }
     }
 }
@@ -145,7 +168,9 @@ impl TraceParams {
             && finite_nonneg(self.seed_radius)
             && self.seed_radius <= 64.0
             && (0.0..=1.0).contains(&self.min_rows_fraction)
-            && finite_nonneg(self.style);
+            && finite_nonneg(self.style)
+            && finite_nonneg(self.appearance)
+            && finite_nonneg(self.appearance_tol);
         if ok {
             Ok(())
         } else {
@@ -171,6 +196,18 @@ impl TraceParams {
 /// `min_rows_fraction` of its rows hold the curve; [`Error::Limits`] for a map
 /// wider than 65,536 columns or too large to address.
 pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<Vec<Option<f32>>> {
+    trace_with_ink(map, None, seed, params)
+}
+
+/// As [`trace`], with the track's ink as the model saw it (`preprocess::Track::data`:
+/// `width * height` values, ink = 1.0): with a seed, the path also prefers ink as
+/// dark as the seeded curve's ([`TraceParams::appearance`]).
+pub fn trace_with_ink(
+    map: &ProbMap,
+    ink: Option<&[f32]>,
+    seed: Option<Seed>,
+    params: &TraceParams,
+) -> Result<Vec<Option<f32>>> {
     params.validate()?;
     let (w, h) = (map.width, map.height);
     let cells = w.checked_mul(h).ok_or_else(|| {
@@ -200,11 +237,17 @@ pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<
         Some(s) => {
             let (r0, c0) = tracer.seed_pixel(s)?;
             tracer.set_style(r0, c0);
-            let down = tracer.run(r0, h, Some(c0));
-            let up = tracer.run_up(r0, c0);
-            let mut cols = up;
-            cols.extend(down.into_iter().skip(1));
-            cols
+            let both = |t: &Tracer| {
+                let down = t.run(r0, h, Some(c0));
+                let mut cols = t.run_up(r0, c0);
+                cols.extend(down.into_iter().skip(1));
+                cols
+            };
+            let cols = both(&tracer);
+            match ink.filter(|i| i.len() == cells && params.appearance > 0.0) {
+                Some(ink) if tracer.set_appearance(ink, &cols, r0) => both(&tracer),
+                _ => cols,
+            }
         }
     };
     let mut out = Vec::with_capacity(h);
@@ -277,7 +320,16 @@ struct Tracer<'a> {
     /// 0 on paper), and the style cost per extent.
     extent: Vec<u8>,
     style_cost: [f32; 256],
+    /// With a seed and ink: the track's ink and the seeded curve's darkness.
+    ink: Option<(&'a [f32], f32)>,
 }
+
+/// Rows either side of the seed along which the seeded curve's darkness is learnt.
+const APPEARANCE_ROWS: usize = 64;
+/// Darkness tells the seeded curve apart only where it is steady along it: not
+/// when its interquartile range near the seed exceeds this fraction of the
+/// median (a 1-bit print resized to the model width, blotchy or broken ink).
+const MAX_SPREAD: f32 = 0.15;
 
 /// Components spanning fewer rows than this are dashes or dots (the golden
 /// prints' dashes span 5 to 15 map rows, dots 2 to 5).
@@ -327,6 +379,7 @@ impl<'a> Tracer<'a> {
             max_run: typical_run(map, gap_u8).saturating_add(1).max(3),
             extent: Vec::new(),
             style_cost: [0.0; 256],
+            ink: None,
         }
     }
 
@@ -349,6 +402,65 @@ impl<'a> Tracer<'a> {
             } else {
                 0.0
             };
+        }
+    }
+
+    /// Darkest ink among column `c` and its two neighbours in row `r`.
+    fn darkness(ink: &[f32], w: usize, r: usize, c: usize) -> f32 {
+        let row = ink.get(r * w..(r + 1) * w).unwrap_or(&[]);
+        row.get(c.saturating_sub(1)..(c + 2).min(w))
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .fold(0.0, f32::max)
+    }
+
+    /// Learns the seeded curve's darkness from the first path `cols`: the median
+    /// darkness along it within `APPEARANCE_ROWS` rows of the seed row `r0`, over
+    /// rows where it is on a single curve's run. False when too few rows qualify or
+    /// the darkness is not steady enough to go by (`MAX_SPREAD`).
+    fn set_appearance(&mut self, ink: &'a [f32], cols: &[usize], r0: usize) -> bool {
+        let w = self.map.width;
+        let lo = r0.saturating_sub(APPEARANCE_ROWS);
+        let hi = (r0 + APPEARANCE_ROWS + 1).min(cols.len());
+        let mut v: Vec<f32> = Vec::new();
+        for (r, &c) in cols.iter().enumerate().take(hi).skip(lo) {
+            let row = self.row(r);
+            if row.get(c).is_none_or(|&x| x < self.gap_u8) {
+                continue;
+            }
+            let (mut a, mut b) = (c, c);
+            while a > 0 && row[a - 1] >= self.gap_u8 {
+                a -= 1;
+            }
+            while b + 1 < w && row[b + 1] >= self.gap_u8 {
+                b += 1;
+            }
+            if b - a < self.max_run {
+                v.push(Self::darkness(ink, w, r, c));
+            }
+        }
+        if v.len() < APPEARANCE_ROWS / 2 {
+            return false;
+        }
+        v.sort_by(f32::total_cmp);
+        let m = v[v.len() / 2];
+        let spread = v[v.len() * 3 / 4] - v[v.len() / 4];
+        if m <= 0.05 || spread > MAX_SPREAD * m {
+            return false;
+        }
+        self.ink = Some((ink, m));
+        true
+    }
+
+    /// Appearance cost of the path at `(r, c)` (0 without ink).
+    fn appearance_at(&self, r: usize, c: usize) -> f32 {
+        match self.ink {
+            Some((ink, m)) if self.row(r).get(c).is_some_and(|&x| x >= self.gap_u8) => {
+                let d = (Self::darkness(ink, self.map.width, r, c) - m).abs() / m;
+                self.p.appearance * (d - self.p.appearance_tol).max(0.0)
+            }
+            _ => 0.0,
         }
     }
 
@@ -662,7 +774,9 @@ impl<'a> Tracer<'a> {
                     nd[i] = fwd_v[i];
                     choice[i] = fwd_j[i];
                 }
-                nd[i] += self.emission[usize::from(row.get(i).copied().unwrap_or(0))] + self.style_at(r, i);
+                nd[i] += self.emission[usize::from(row.get(i).copied().unwrap_or(0))]
+                    + self.style_at(r, i)
+                    + self.appearance_at(r, i);
             }
             // Renormalise, record back-pointers, update ancestor positions.
             let m = nd.iter().copied().fold(INF, f32::min);
@@ -937,7 +1051,7 @@ fn centroid(row: &[u8], c: usize, gap: u8) -> Option<f32> {
     let pv = row[peak];
     let half = gap;
     const TOL: u8 = 24;
-    const REACH: usize = 12;
+    const REACH: usize = 40;
     let (mut sum, mut wsum) = (f32::from(pv), f32::from(pv) * peak as f32);
     for dir in [-1i64, 1] {
         let mut lowest = pv;
@@ -1173,6 +1287,55 @@ mod tests {
             eprintln!("dashed next to solid, seed row {seed_row}: on solid {fa:.4}, on dashed {fb:.4}");
             assert!(fa >= 0.98 && fb >= 0.85, "seed row {seed_row}: on solid {fa}, on dashed {fb}");
         }
+    }
+
+    #[test]
+    fn touching_curves_keep_their_pen() {
+        use std::f64::consts::PI;
+        // Two curves that meet and bounce apart (a V, not an X) every 400 rows:
+        // the model's map shows them alike, so direction alone carries the path
+        // across onto the other curve at about every other bounce. In the ink one
+        // curve is darker (another pen): with the ink, the seeded curve is kept.
+        let d = |r: f64| 40.0 * (r * PI / 400.0).sin().abs();
+        let a = |r: f64| 128.0 + d(r) + 0.01 * r;
+        let b = |r: f64| 128.0 - d(r) + 0.01 * r;
+        let h = 2400;
+        let map = render(256, h, &[(&a, 2.0), (&b, 2.0)]);
+        let (ma, mb) = (render(256, h, &[(&a, 2.0)]), render(256, h, &[(&b, 2.0)]));
+        let ink: Vec<f32> = ma
+            .data
+            .iter()
+            .zip(&mb.data)
+            .map(|(&x, &y)| (0.9 * f32::from(x) / 255.0).max(0.7 * f32::from(y) / 255.0))
+            .collect();
+        let p = TraceParams::default();
+        for (want, other, dark) in [
+            (&a as &dyn Fn(f64) -> f64, &b as &dyn Fn(f64) -> f64, "dark"),
+            (&b, &a, "light"),
+        ] {
+            let seed = Seed {
+                col: want(1000.0) as f32,
+                row: 1000.0,
+            };
+            let plain = on_curve(&trace(&map, Some(seed), &p).unwrap(), want, other, 1.5);
+            let with_ink = on_curve(
+                &trace_with_ink(&map, Some(&ink), Some(seed), &p).unwrap(),
+                want,
+                other,
+                1.5,
+            );
+            eprintln!("touching curves, seed on the {dark} one: on it {plain:.4} from the map alone, {with_ink:.4} with the ink");
+            assert!(with_ink >= 0.97, "{dark}: {with_ink}");
+        }
+        // A wrong-sized ink slice is ignored.
+        let seed = Seed {
+            col: a(1000.0) as f32,
+            row: 1000.0,
+        };
+        assert_eq!(
+            trace_with_ink(&map, Some(&ink[1..]), Some(seed), &p).unwrap(),
+            trace(&map, Some(seed), &p).unwrap()
+        );
     }
 
     #[test]

@@ -113,15 +113,18 @@ golden! {
     jpeg_gr => "jpeg-gr";
     nphi_reversed => "nphi-reversed";
     full_g4_rhob => "full-g4", "track2-rhob.json", "track2-rhob.truth.csv";
-    // Hard: the wanted curve touches or runs beside a second curve. Measured with the
-    // 3000-step checkpoints (fp32 / int8): crossing-seed 0.0196 / 0.0196 (RHOB and
-    // NPHI nearly touch and run on straight: the path carries on along NPHI);
-    // full-g4 GR 0.0143 / 0.0144, SP 0.0218 / 0.0213, NPHI 0.0181 / 0.0181 (dashed
-    // beside solid), ILD and ILM coverage 97.85% / 97.89% (dotted beside solid).
-    crossing_seed => "crossing-seed" [hard 0.025, 0.98];
-    full_g4_gr => "full-g4", "track1-gr.json", "track1-gr.truth.csv" [hard 0.018, 0.98];
-    full_g4_sp => "full-g4", "track1-sp.json", "track1-sp.truth.csv" [hard 0.027, 0.98];
-    full_g4_nphi => "full-g4", "track2-nphi.json", "track2-nphi.truth.csv" [hard 0.023, 0.98];
+    // Two curves that touch and bounce apart, drawn with different pens (seeded on
+    // RHOB): within the bound since the tracer compares the ink's darkness.
+    crossing_seed => "crossing-seed";
+    // Hard: 1-bit print at 1:600, jagged curves beside a dashed or dotted one that the
+    // model partly misses. Measured with the 3000-step checkpoints (fp32 / int8):
+    // GR 0.0138 / 0.0138 and SP 0.0219 / 0.0214 (GR sweeps across the dashed SP at
+    // every swing), NPHI 0.0180 / 0.0180 (dashed beside solid RHOB); ILD and ILM
+    // within 0.003 / 0.009 but coverage 97.85% / 97.89% (ILD sits on a decade line
+    // of the log grid for the first 176 map rows, where the model sees grid).
+    full_g4_gr => "full-g4", "track1-gr.json", "track1-gr.truth.csv" [hard 0.016, 0.98];
+    full_g4_sp => "full-g4", "track1-sp.json", "track1-sp.truth.csv" [hard 0.025, 0.98];
+    full_g4_nphi => "full-g4", "track2-nphi.json", "track2-nphi.truth.csv" [hard 0.021, 0.98];
     full_g4_ild => "full-g4", "track3-ild.json", "track3-ild.truth.csv" [hard 0.01, 0.97];
     full_g4_ilm => "full-g4", "track3-ilm.json", "track3-ilm.truth.csv" [hard 0.01, 0.97];
 }
