@@ -29,7 +29,7 @@ use tokio::sync::OnceCell;
 use veer::limits::Limits;
 use veer::model::Model;
 use veer::params::{CalibrationText, Style};
-use veer::pipeline::{digitise_bytes, Digitised, Progress, Stage};
+use veer::pipeline::{digitise, Digitised, Progress, Stage};
 use veer::preprocess::TILE_ROWS;
 use veer::MODEL_WIDTH;
 
@@ -397,6 +397,20 @@ impl<S: ModelSource> App<S> {
             .validate_for_image(info.width, info.height)
             .map_err(Failure::Core)?;
         log["format"] = json!(info.format.name());
+        // Decode before the model is needed: a damaged file never pays for a cold start.
+        let limits = self.limits;
+        let (image, decode_ms) = tokio::task::spawn_blocking(move || {
+            let t = Instant::now();
+            veer::decode::decode(&body, &limits).map(|img| (img, ms(t)))
+        })
+        .await
+        .map_err(|e| {
+            Failure::Internal(format!(
+                "decoding crashed ({e}); this is a bug, report it with the scan"
+            ))
+        })?
+        .map_err(Failure::Core)?;
+        ms_out.decode = decode_ms;
 
         let (loaded, was_cold) = self.model().await?;
         *cold = was_cold;
@@ -405,15 +419,13 @@ impl<S: ModelSource> App<S> {
             ms_out.model_optimise = loaded.optimise_ms;
             log["model_bytes"] = json!(loaded.file_bytes);
         }
-        let limits = self.limits;
         let model = loaded.clone();
         let (result, stages) = tokio::task::spawn_blocking(move || {
             let mut marks: Vec<(Stage, Instant)> = Vec::new();
-            let result = digitise_bytes(
-                &body,
+            let result = digitise(
+                &image,
                 &calibration,
                 &model.model,
-                &limits,
                 &mut |p: Progress| {
                     if p.done == 0 && marks.last().is_none_or(|(s, _)| *s != p.stage) {
                         marks.push((p.stage, Instant::now()));
