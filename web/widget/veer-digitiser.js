@@ -460,6 +460,8 @@ export class VeerDigitiser extends HTMLElement {
       this._viewer.redraw();
     }
     requestAnimationFrame(() => rt.drawPlot(ui.plot, this._editor, cal, null));
+    ui.progress.value = ui.progress.max;
+    ui.stageText.textContent = 'Done';
     const m = out.result.meta;
     const where = m.ran === 'browser' ? 'on this device' : `in the cloud${m.cold_start ? ' (cold start)' : ''}`;
     const secs = ((m.elapsed_ms ?? m.ms?.total ?? 0) / 1000).toFixed(1);
