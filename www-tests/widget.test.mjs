@@ -260,7 +260,7 @@ test('a name already taken by another script is not an error; the element regist
   await context.close();
 });
 
-test('mode="cloud" sends the scan to the fallback and returns its curve', async () => {
+test('mode="cloud" sends the scan to the fallback and returns its curve; mode="auto" over max-local-pixels does too, and says why', async () => {
   const name = 'res-log-g4';
   const before = srv.requests.length;
   const context = await browser.newContext();
@@ -279,6 +279,22 @@ test('mode="cloud" sends the scan to the fallback and returns its curve', async 
   assert.ok(nmae <= 0.01 && coverage >= 0.98, `NMAE ${nmae}, coverage ${coverage}`);
   const kinds = await p.evaluate(() => window.seen.map((e) => e.type));
   assert.ok(kinds.includes('veer-result') && !kinds.includes('veer-error'));
+
+  // mode="auto" with a page limit: a scan over max-local-pixels goes to the cloud, and says why.
+  const posts = countOf(srv, 'POST /digitise');
+  const auto = await p.evaluate(async ([url, cal]) => {
+    const el = document.createElement('veer-digitiser');
+    el.setAttribute('max-local-pixels', '100000');
+    el.setAttribute('fallback-url', '/digitise');
+    document.body.append(el);
+    const r = await el.digitise(url, cal);
+    return { ran: r.meta.ran, reason: r.meta.reason, n: r.curve.length };
+  }, ['/examples/scans/gr-linear-png.png', caseCal('gr-linear-png')]);
+  console.log(`mode=auto, max-local-pixels=100000: ran ${auto.ran} (${auto.reason})`);
+  assert.equal(auto.ran, 'lambda');
+  assert.match(auto.reason, /1,903,200 pixels, over this page's limit of 100,000/);
+  assert.ok(auto.n > 1000);
+  assert.equal(countOf(srv, 'POST /digitise'), posts + 1);
   p.assertClean();
   await context.close();
 });
