@@ -1,7 +1,7 @@
 // The drag-and-drop page: open a scan, calibrate it, digitise it on this device
 // (wasm in a worker) or in the cloud fallback, fix the curve by hand, export.
 
-import { VeerClient } from './client.js';
+import { VeerClient, deviceBudget, recordSpeed } from './client.js';
 import { ScanViewer, depthAt } from './viewer.js';
 import { PathEditor } from './editor.js';
 import { drawPlot } from './plot.js';
@@ -379,27 +379,12 @@ function applyCalibration(cal) {
 
 // ---- where to run --------------------------------------------------------------------------
 
-const SPEED_KEY = 'veer.model_px_per_s';
-
-function budget() {
-  // What this page may use: half the device's memory as the browser reports it
-  // (Chrome caps deviceMemory at 8), never more than wasm32's practical 2 GiB.
-  const deviceBytes = (navigator.deviceMemory || 4) * 2 ** 30;
-  const measured = Number(localStorage.getItem(SPEED_KEY));
-  return {
-    memory_bytes: Math.min(deviceBytes / 2, 2 * 2 ** 30),
-    cores: navigator.hardwareConcurrency || 1,
-    time_budget_s: 300,
-    model_px_per_s: measured > 0 ? measured : null,
-  };
-}
-
 async function showPlan() {
   if (!state.header) return null;
   try {
     const cal = calibration();
     const trackPx = Number.isFinite(cal.track[0]) && Number.isFinite(cal.track[1]) ? cal.track[1] - cal.track[0] : null;
-    const plan = await client.plan(state.header, budget(), trackPx);
+    const plan = await client.plan(state.header, deviceBudget(), trackPx);
     state.plan = plan;
     $('plan').textContent = `${plan.decision === 'local' ? 'Fits this device' : 'Needs the cloud'}: ${plan.reason}`;
     return plan;
@@ -472,8 +457,7 @@ async function runLocal(cal, t0) {
   setBusy(true, 'Digitising on this device…');
   const res = await client.run(cal, (p) => setProgress(p.stage, p.done, p.total));
   const seconds = (performance.now() - t0) / 1000;
-  const modelPx = res.stats.track_rows * res.stats.track_cols;
-  if (seconds > 0.2) localStorage.setItem(SPEED_KEY, String(modelPx / seconds));
+  recordSpeed(res.stats, seconds);
   showResult(res.path, res.stats, { ran: 'device', model: `veernet-${res.stats.model}`, seconds, memory: res.memory });
 }
 
