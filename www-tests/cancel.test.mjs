@@ -1,24 +1,15 @@
 // A long run keeps the page responsive, and Cancel stops it; the next run works.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './lib/harness.mjs';
 
-let srv;
-let browser;
-before(async () => {
-  srv = await h.serve();
-  browser = await h.launch();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const env = h.useBrowser();
 
 test('the page stays responsive during a run, and cancel stops it', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await h.openPage(context, env.srv.url);
   // The full-size 1-bit G4 print: 1,300 x 13,000 px.
   await h.dropFile(page, path.join(h.CASES, 'full-g4/scan.tif'), 'image/tiff');
   await h.waitForScan(page);

@@ -2,32 +2,20 @@
 // scan on a device that is short of memory goes to the cloud fallback (the local
 // veer-local server standing in for the Lambda) and its curve comes back and is
 // drawn; with the fallback down the user is told what happened and can go on.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './lib/harness.mjs';
 
-let srv;
-let fallback;
-let browser;
-before(async () => {
-  fallback = await h.startFallback();
-  srv = await h.serve({ fallback: fallback.origin });
-  browser = await h.launch();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-  await fallback?.stop();
-});
+const env = h.useBrowser({ fallback: true });
 
 const runDone = (page, ms = 240_000) =>
   page.waitForFunction(() => window.veer.state.editor || !document.getElementById('banner').hidden, null, { timeout: ms });
 
 test('a small scan runs on this device', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await h.openPage(context, env.srv.url);
   await h.dropFile(page, path.join(h.CASES, 'gr-linear-png/scan.png'), 'image/png');
   await h.waitForScan(page);
   await page.evaluate((c) => window.veer.applyCalibration(c), JSON.parse(fs.readFileSync(path.join(h.CASES, 'gr-linear-png/case.json'), 'utf8')));
@@ -35,16 +23,16 @@ test('a small scan runs on this device', async () => {
   await page.click('#run');
   await runDone(page);
   assert.match(await page.textContent('#status'), /on this device/);
-  assert.equal(srv.requests.filter((r) => r.includes('/digitise')).length, 0, 'nothing went to the cloud');
+  assert.equal(env.srv.requests.filter((r) => r.includes('/digitise')).length, 0, 'nothing went to the cloud');
   page.assertClean();
   await context.close();
 });
 
 test('a 1,500 x 25,000 px G4 scan on a low-memory device goes to the fallback and comes back drawn', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   // A device that reports 256 MB: the page may use half of it.
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.25 }));
-  const page = await h.openPage(context, srv.url);
+  const page = await h.openPage(context, env.srv.url);
   await h.dropFile(page, await h.tallScan(), 'image/tiff');
   await h.waitForScan(page);
   const cal = JSON.parse(fs.readFileSync(path.join(h.CASES, 'full-g4/track2-rhob.json'), 'utf8'));
@@ -58,7 +46,7 @@ test('a 1,500 x 25,000 px G4 scan on a low-memory device goes to the fallback an
   console.log(`status: ${status}`);
   assert.match(status, /in the cloud/);
   assert.match(status, /Why the cloud: /);
-  assert.equal(srv.requests.filter((r) => r === 'POST /digitise').length, 1);
+  assert.equal(env.srv.requests.filter((r) => r === 'POST /digitise').length, 1);
   // The curve came back as a path and is drawn over the scan.
   const traced = await page.evaluate(() => window.veer.state.editor.toPath().length);
   assert.ok(traced > 10_000, `${traced} traced rows`);
@@ -80,8 +68,8 @@ test('a gray scan over the request limit is re-saved compactly before upload', a
   const scan = await h.noisyGrayScan();
   const bytes = fs.statSync(scan).size;
   assert.ok(bytes > 4.67e6, `the test scan should be over the limit, is ${bytes} bytes`);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await h.openPage(context, env.srv.url);
   await h.dropFile(page, scan, 'image/png');
   await h.waitForScan(page);
   const cal = JSON.parse(fs.readFileSync(path.join(h.CASES, 'full-g4/track2-rhob.json'), 'utf8'));
@@ -106,7 +94,7 @@ test('a gray scan over the request limit is re-saved compactly before upload', a
 
 test('with the fallback down the user gets a clear message and the page keeps working', async () => {
   const down = await h.serve({ fallback: 'http://127.0.0.1:9' }); // nothing listens on the discard port
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await h.openPage(context, down.url);
   await h.dropFile(page, path.join(h.CASES, 'gr-linear-png/scan.png'), 'image/png');
   await h.waitForScan(page);

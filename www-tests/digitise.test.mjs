@@ -1,22 +1,12 @@
 // Drop a rendered scan with known truth, calibrate by clicking on it, run in the
 // browser (wasm in a worker, int8 model), fix the curve by hand, export.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './lib/harness.mjs';
 
-let srv;
-let browser;
-before(async () => {
-  srv = await h.serve();
-  browser = await h.launch();
-  fs.mkdirSync(h.SHOTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const env = h.useBrowser();
 
 async function download(page, button) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
@@ -31,8 +21,8 @@ for (const [name, file, type] of [
     const dir = path.join(h.CASES, name);
     const cal = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8'));
     const truth = h.parseCsv(fs.readFileSync(path.join(dir, 'truth.csv'), 'utf8'));
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    const page = await h.openPage(context, srv.url);
+    const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await h.openPage(context, env.srv.url);
     await h.dropFile(page, path.join(dir, file), type);
     await h.waitForScan(page);
     await h.calibrate(page, cal);
@@ -68,8 +58,8 @@ for (const [name, file, type] of [
 test('fix a stretch by hand, erase one, undo and redo; the export follows the edits', async () => {
   const dir = path.join(h.CASES, 'gr-linear-png');
   const cal = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8'));
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await h.openPage(context, env.srv.url);
   await h.dropFile(page, path.join(dir, 'scan.png'), 'image/png');
   await h.waitForScan(page);
   await page.evaluate((c) => window.veer.applyCalibration(c), cal);
@@ -123,8 +113,8 @@ test('fix a stretch by hand, erase one, undo and redo; the export follows the ed
 });
 
 test('the preprocessing tensor in the browser equals the native one bit for bit', async () => {
-  const context = await browser.newContext();
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext();
+  const page = await h.openPage(context, env.srv.url);
   const dir = path.join(h.CASES, 'preprocess');
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'preprocess.json'), 'utf8'));
   const scan = fs.readFileSync(path.join(dir, 'scan.png')).toString('base64');

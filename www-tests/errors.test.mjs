@@ -1,22 +1,13 @@
 // Bad input in the browser: a clear message naming the problem and the fix, and
 // the page keeps working afterwards.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as h from './lib/harness.mjs';
 
-let srv;
-let browser;
-before(async () => {
-  srv = await h.serve();
-  browser = await h.launch();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const env = h.useBrowser();
 
 function tempFile(name, bytes) {
   const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'veer-')), name);
@@ -25,8 +16,8 @@ function tempFile(name, bytes) {
 }
 
 test('a corrupt file shows a clear error and the page keeps working', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await h.openPage(context, env.srv.url);
   const good = fs.readFileSync(path.join(h.CASES, 'gr-linear-png/scan.png'));
 
   // A PNG cut off half-way.
@@ -55,8 +46,8 @@ test('a corrupt file shows a clear error and the page keeps working', async () =
 });
 
 test('an absurd calibration is refused with what to fix', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await h.openPage(context, srv.url);
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await h.openPage(context, env.srv.url);
   await h.dropFile(page, path.join(h.CASES, 'gr-linear-png/scan.png'), 'image/png');
   await h.waitForScan(page);
   // Log scale with a zero edge value.

@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: Debian's Chromium through playwright-core,
 // the app server, page-error capture, and UI actions a user would do.
 
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -168,23 +169,43 @@ export async function startFallback() {
 }
 
 /** Makes the 1,500 x 25,000 px 1-bit G4 test scan (lib/tall-scan.py) once; returns its path. */
-export async function tallScan() {
-  const out = path.join(SHOTS, 'tall-1500x25000-g4.tif');
+export function tallScan() {
+  return generated('tall-1500x25000-g4.tif', 'tall-scan.py');
+}
+
+/** Runs a generator script of lib/ once into target/www-tests/NAME; returns the path. */
+async function generated(name, script) {
+  const out = path.join(SHOTS, name);
   if (!fs.existsSync(out)) {
     fs.mkdirSync(SHOTS, { recursive: true });
     const { execFileSync } = await import('node:child_process');
-    execFileSync('python3', [path.join(REPO, 'www-tests/lib/tall-scan.py'), out]);
+    execFileSync('python3', [path.join(REPO, 'www-tests/lib', script), out]);
   }
   return out;
 }
 
 /** Makes the noisy 8-bit gray PNG test scan (lib/noisy-gray-scan.py) once; returns its path. */
-export async function noisyGrayScan() {
-  const out = path.join(SHOTS, 'noisy-gray-1300x13000.png');
-  if (!fs.existsSync(out)) {
+export function noisyGrayScan() {
+  return generated('noisy-gray-1300x13000.png', 'noisy-gray-scan.py');
+}
+
+/**
+ * Registers the test file's before/after hooks: the app server and Chromium
+ * (and, with `fallback`, the local cloud fallback behind the server). Returns an
+ * object whose `srv`, `browser` and `fallback` are set once the hooks ran.
+ */
+export function useBrowser({ fallback = false } = {}) {
+  const env = { srv: null, browser: null, fallback: null };
+  before(async () => {
+    if (fallback) env.fallback = await startFallback();
+    env.srv = await serve(env.fallback ? { fallback: env.fallback.origin } : {});
+    env.browser = await launch();
     fs.mkdirSync(SHOTS, { recursive: true });
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('python3', [path.join(REPO, 'www-tests/lib/noisy-gray-scan.py'), out]);
-  }
-  return out;
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.srv?.close();
+    await env.fallback?.stop();
+  });
+  return env;
 }
