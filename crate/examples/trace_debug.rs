@@ -366,16 +366,16 @@ fn diag(models: &[String]) {
             let cols = trace_with_ink(&l.map, Some(&l.track.data), seed_of(&l), &p).unwrap();
             let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
             let (mut n, mut e) = ([0usize; 5], [0f64; 5]);
-            for r in 0..l.map.height {
-                let Some(t) = tc[r] else { continue };
-                let k = match cols[r] {
+            for ((col, t), o) in cols.iter().zip(&tc).zip(&oc) {
+                let Some(t) = *t else { continue };
+                let k = match *col {
                     None => 3,
                     Some(c) => {
                         let c = f64::from(c);
                         let d = (c - t).abs();
                         let k = if d <= 2.0 {
                             0
-                        } else if oc[r].is_some_and(|o| (c - o).abs() <= 2.0) {
+                        } else if o.is_some_and(|o| (c - o).abs() <= 2.0) {
                             1
                         } else if d <= 6.0 {
                             2
@@ -392,13 +392,8 @@ fn diag(models: &[String]) {
                 std::fs::create_dir_all(&dir).unwrap();
                 let mut csv = String::from("row,trace,truth,other\n");
                 let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
-                for r in 0..l.map.height {
-                    csv += &format!(
-                        "{r},{},{},{}\n",
-                        f(cols[r].map(f64::from)),
-                        f(tc[r]),
-                        f(oc[r])
-                    );
+                for (r, ((col, t), o)) in cols.iter().zip(&tc).zip(&oc).enumerate() {
+                    csv += &format!("{r},{},{},{}\n", f(col.map(f64::from)), f(*t), f(*o));
                 }
                 std::fs::write(Path::new(&dir).join(format!("{case}-{a}-{m}.csv")), csv).unwrap();
                 let ink: Vec<u8> = l.track.data.iter().flat_map(|v| v.to_le_bytes()).collect();

@@ -923,10 +923,10 @@ fn component_extents(map: &ProbMap, gap: u8, max_split: usize) -> Vec<u8> {
     }
     let mut first = vec![u32::MAX; runs.len()];
     let mut last = vec![0u32; runs.len()];
-    for j in 0..runs.len() {
+    for (j, run) in runs.iter().enumerate() {
         let root = find(&mut parent, j as u32) as usize;
-        first[root] = first[root].min(runs[j].0);
-        last[root] = last[root].max(runs[j].0);
+        first[root] = first[root].min(run.0);
+        last[root] = last[root].max(run.0);
     }
     let ext: Vec<u8> = (0..runs.len())
         .map(|j| {
