@@ -159,6 +159,8 @@ export async function startFallback() {
   return {
     url,
     origin: new URL(url).origin,
+    pid: child.pid,
+    alive: () => child.exitCode === null && child.signalCode === null,
     log,
     stop: () => new Promise((r) => {
       if (child.exitCode !== null) return r();

@@ -33,6 +33,10 @@ const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR
   --allowed-origins LIST  comma-separated origins allowed by CORS besides http://localhost:* (env ALLOWED_ORIGINS)\n\
   MODEL_PATH              full checkpoint path, overrides --models";
 
+/// Largest refused body that is still read (and dropped) so the client gets the 413;
+/// past it the connection is closed after the answer.
+const DRAIN_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 struct Options {
     models: PathBuf,
     port: u16,
@@ -106,6 +110,16 @@ async fn serve(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if let Some(n) = declared.filter(|n| *n > MAX_BODY_BYTES) {
+        // Read and drop the body before answering: a client still sending it would
+        // otherwise see the connection reset instead of the 413 and its advice.
+        if n <= DRAIN_MAX_BYTES {
+            let mut body = req.into_body();
+            while let Some(frame) = body.frame().await {
+                if frame.is_err() {
+                    break;
+                }
+            }
+        }
         return Ok(to_hyper(too_large_response(&cors, origin.as_deref(), n)));
     }
     let (parts, body) = req.into_parts();
