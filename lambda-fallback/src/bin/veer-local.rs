@@ -6,7 +6,7 @@
 //! The checkpoint is `DIR/veernet-fp32.onnx` (DIR stands in for the EFS mount;
 //! default: the repository's `models/`), or `MODEL_PATH` when set, read on the first
 //! request as in the Lambda. Bodies over the Lambda's request limit get the same 413,
-//! refused from `Content-Length` before they are read. Any `http://localhost:PORT`
+//! refused from `Content-Length` (the body is read and dropped first, so a client still sending it sees the answer). Any `http://localhost:PORT`
 //! origin may call it (CORS), plus `--allowed-origins`.
 
 use std::convert::Infallible;
@@ -36,6 +36,9 @@ const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR
 /// Largest refused body that is still read (and dropped) so the client gets the 413;
 /// past it the connection is closed after the answer.
 const DRAIN_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// Longest wait for the next piece of a refused body before answering anyway.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct Options {
     models: PathBuf,
@@ -112,13 +115,10 @@ async fn serve(
     if let Some(n) = declared.filter(|n| *n > MAX_BODY_BYTES) {
         // Read and drop the body before answering: a client still sending it would
         // otherwise see the connection reset instead of the 413 and its advice.
+        // A client that sends nothing more (or trickles) is answered after DRAIN_IDLE.
         if n <= DRAIN_MAX_BYTES {
             let mut body = req.into_body();
-            while let Some(frame) = body.frame().await {
-                if frame.is_err() {
-                    break;
-                }
-            }
+            while let Ok(Some(Ok(_))) = tokio::time::timeout(DRAIN_IDLE, body.frame()).await {}
         }
         return Ok(to_hyper(too_large_response(&cors, origin.as_deref(), n)));
     }

@@ -143,29 +143,15 @@ async fn a_scan_is_digitised_cold_then_warm() {
     assert_eq!(app.loads(), 1);
 }
 
-/// CRC-32 (PNG chunks), so the edited header is a valid chunk.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-        }
-    }
-    !c
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
     let app = app();
     let png = case("gr-linear-png/scan.png");
     let truncated = &png[..png.len() / 3];
-    // A valid PNG header that declares 30,000 x 200,000 px: over the core's limits.
-    let mut bomb = png[..33].to_vec();
-    bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
-    bomb[20..24].copy_from_slice(&200_000u32.to_be_bytes());
-    let crc = crc32(&bomb[12..29]);
-    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    // A complete PNG whose header declares more pixels than the core's limits (the
+    // decode tests' bad-input corpus, crate/tests/data/bad/README.md).
+    let bomb = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../crate/tests/data/bad/huge-declared.png"))
+        .expect("crate/tests/data/bad/huge-declared.png");
     let over = vec![0u8; MAX_BODY_BYTES + 1];
     let typo = format!("{GR_QUERY}&trak=1");
     let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str, u16, &str, &str)> = vec![

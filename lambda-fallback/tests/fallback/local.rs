@@ -93,7 +93,8 @@ fn local_mode_answers_over_loopback_like_the_lambda() {
     assert!(json["curve"].as_array().is_some_and(|c| c.len() > 300));
     assert!(json["path"].as_array().is_some_and(|c| c.len() > 300));
 
-    // Over the limit by Content-Length: refused before the body is read.
+    // Over the limit by Content-Length: refused without the body (answered once the
+    // client has sent nothing for 2 s; a client that sends the body has it read and dropped).
     let n = MAX_BODY_BYTES + 1;
     let head = format!(
         "POST /digitise?{GR_QUERY} HTTP/1.1\r\nHost: x\r\nContent-Type: image/tiff\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
