@@ -47,16 +47,7 @@ fn tmp_dir(name: &str) -> PathBuf {
 async fn a_scan_is_digitised_cold_then_warm() {
     let app = app();
     let scan = case("gr-linear-png/scan.png");
-    let (status, cold, headers) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (status, cold, headers) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 200, "{cold}");
     assert_eq!(
         headers
@@ -125,16 +116,7 @@ async fn a_scan_is_digitised_cold_then_warm() {
     assert_eq!(cold["stats"]["image_width"], 793);
     assert_eq!(cold["stats"]["image_height"], 2400);
 
-    let (status, warm, _) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (status, warm, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 200);
     assert_eq!(warm["meta"]["cold_start"], false);
     assert_eq!(warm["meta"]["ms"]["model_read"], 0.0);
@@ -337,16 +319,7 @@ async fn concurrent_first_requests_load_the_model_once() {
     for _ in 0..4 {
         let (app, scan) = (app.clone(), scan.clone());
         handles.push(tokio::spawn(async move {
-            parts(
-                app.handle(request(
-                    "POST",
-                    "/digitise",
-                    GR_QUERY,
-                    Some("image/png"),
-                    &scan,
-                ))
-                .await,
-            )
+            parts(app.handle(gr_request(&scan)).await)
         }));
     }
     let mut colds = 0;
@@ -368,16 +341,7 @@ async fn concurrent_first_requests_load_the_model_once() {
     );
     assert_eq!(app.loads(), 1);
     assert!(colds >= 1, "the requests that waited for the load say so");
-    let (_, warm, _) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (_, warm, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(warm["meta"]["cold_start"], false);
     assert_eq!(reads.load(Ordering::SeqCst), 1);
 }
@@ -388,16 +352,7 @@ async fn a_missing_checkpoint_is_503_and_the_next_request_retries() {
     let path = dir.join("veernet-fp32.onnx");
     let app = App::new(FileSource::new(&path), Cors::default(), Server::Lambda);
     let scan = case("gr-linear-png/scan.png");
-    let (status, json, _) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (status, json, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 503, "{json}");
     assert_eq!(json["error"]["kind"], "model");
     assert!(
@@ -410,16 +365,7 @@ async fn a_missing_checkpoint_is_503_and_the_next_request_retries() {
     assert!(!app.is_warm());
     // The EFS copy finishes: the same instance recovers without a restart.
     std::fs::copy(model_path(), &path).expect("copy checkpoint");
-    let (status, json, _) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (status, json, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 200, "{json}");
     assert_eq!(json["meta"]["cold_start"], true);
     assert_eq!(app.loads(), 1);
@@ -433,16 +379,7 @@ async fn a_corrupt_checkpoint_is_a_500_model_error() {
     std::fs::write(&path, b"this is not an ONNX file").expect("write");
     let app = App::new(FileSource::new(&path), Cors::default(), Server::Lambda);
     let scan = case("gr-linear-png/scan.png");
-    let (status, json, _) = parts(
-        app.handle(request(
-            "POST",
-            "/digitise",
-            GR_QUERY,
-            Some("image/png"),
-            &scan,
-        ))
-        .await,
-    );
+    let (status, json, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 500, "{json}");
     assert_eq!(json["error"]["kind"], "model");
     assert!(

@@ -68,6 +68,11 @@ pub fn request(
         .expect("a valid event")
 }
 
+/// `POST /digitise` of a PNG scan with the gr-linear-png calibration ([`GR_QUERY`]).
+pub fn gr_request(scan: &[u8]) -> lambda_http::Request {
+    request("POST", "/digitise", GR_QUERY, Some("image/png"), scan)
+}
+
 /// Status and JSON body of a handler response.
 pub fn parts(
     res: lambda_http::Response<lambda_http::Body>,
