@@ -527,6 +527,12 @@ mod tests {
         c.mnemonic = Some("GR".into());
         let s = c.to_json();
         assert_eq!(Calibration::from_json(&s).unwrap(), c);
+        // Every f64 survives the trip bit for bit (a fuzz finding: serde_json's fast float
+        // parser was one ulp off for 4444444444444444444444444444447010.0).
+        let mut big = cal();
+        big.depth[0][1] = 4444444444444444444444444444447010.0;
+        big.scale[1] = 0.1 + 0.2;
+        assert_eq!(Calibration::from_json(&big.to_json()).unwrap(), big);
         // Defaults: log false, optional fields absent.
         let min = r#"{"track":[1,20],"scale":[0,1],"depth":[[0,0],[10,1]]}"#;
         let m = Calibration::from_json(min).unwrap();
