@@ -51,8 +51,21 @@ impl Model {
                 "the model file is empty; use models/veernet-fp32.onnx or models/veernet-int8.onnx from the veer repository",
             ));
         }
-        let mut inference = tract_onnx::onnx()
-            .model_for_read(&mut Cursor::new(bytes))
+        let onnx = tract_onnx::onnx();
+        let mut proto = onnx
+            .proto_model_for_read(&mut Cursor::new(bytes))
+            .map_err(model_error("the model file is not a valid ONNX model"))?;
+        let quantised = proto.graph.iter().flat_map(|g| &g.node).any(|n| {
+            matches!(
+                n.op_type.as_str(),
+                "QuantizeLinear" | "DequantizeLinear" | "QLinearConv" | "QLinearMatMul" | "ConvInteger" | "MatMulInteger"
+            )
+        });
+        if let Some(graph) = proto.graph.as_mut() {
+            fold_activation_qdq(graph);
+        }
+        let mut inference = onnx
+            .model_for_proto_model(&proto)
             .map_err(model_error("the model file is not a valid ONNX model"))?;
         if inference.inputs.len() != 1 || inference.outputs.len() != 1 {
             return Err(Error::model(format!(
@@ -76,15 +89,7 @@ impl Model {
             .into_typed()
             .and_then(|m| m.into_decluttered())
             .map_err(model_error("the model cannot be prepared for a [1,1,H,W] image"))?;
-        let precision = if typed.nodes().iter().any(|n| {
-            let name = n.op.name();
-            name.contains("Quant") || name.contains("QLinear") || name.contains("QMatMul")
-        }) || typed.nodes().iter().any(|n| n.outputs.iter().any(|o| o.fact.datum_type.is_quantized()))
-        {
-            "int8"
-        } else {
-            "fp32"
-        };
+        let precision = if quantised { "int8" } else { "fp32" };
         Ok(Model { typed, sym_h, sym_w, plans: Mutex::new(HashMap::new()), precision, bytes: bytes.len() })
     }
 
@@ -151,6 +156,67 @@ impl Model {
     }
 }
 
+/// Removes every activation fake-quantisation pair (`QuantizeLinear` whose only consumers
+/// are `DequantizeLinear`) from a QDQ graph, wiring the consumers to the float input.
+///
+/// tract has no integer kernels for the QDQ form: it runs the convolutions of an int8 file in
+/// f32 on dequantised int8 weights either way, and executes each activation pair as an
+/// element-wise round-and-clamp that cost about 35 % of an int8 tile (BENCHMARKS.md, section 2).
+/// Without the pairs an int8 file runs as int8 weights with f32 activations: the same speed as
+/// fp32 and closer to it. Weight `DequantizeLinear`s (on initialisers) stay and fold into
+/// constants. Returns the number of pairs removed.
+pub(crate) fn fold_activation_qdq(graph: &mut tract_onnx::pb::GraphProto) -> usize {
+    let outputs: std::collections::HashSet<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
+    let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in graph.node.iter().enumerate() {
+        for input in &n.input {
+            consumers.entry(input.as_str()).or_default().push(i);
+        }
+    }
+    // (quantize node, its dequantize nodes, the float tensor they stand in for)
+    let mut pairs: Vec<(usize, Vec<usize>, String)> = Vec::new();
+    for (i, n) in graph.node.iter().enumerate() {
+        if n.op_type != "QuantizeLinear" || n.input.is_empty() || n.output.len() != 1 {
+            continue;
+        }
+        let q = n.output[0].as_str();
+        let Some(users) = consumers.get(q) else { continue };
+        let all_dq = users.iter().all(|&u| {
+            let d = &graph.node[u];
+            d.op_type == "DequantizeLinear"
+                && d.input.first().map(String::as_str) == Some(q)
+                && d.output.len() == 1
+                && !outputs.contains(d.output[0].as_str())
+        });
+        if all_dq && !outputs.contains(q) {
+            pairs.push((i, users.clone(), n.input[0].clone()));
+        }
+    }
+    let mut rename: HashMap<String, String> = HashMap::new();
+    let mut drop = vec![false; graph.node.len()];
+    for (q, dqs, x) in &pairs {
+        drop[*q] = true;
+        for &d in dqs {
+            drop[d] = true;
+            rename.insert(graph.node[d].output[0].clone(), x.clone());
+        }
+    }
+    let mut i = 0;
+    graph.node.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    for n in &mut graph.node {
+        for input in &mut n.input {
+            // Transitively: a pair may stand in for another pair's output.
+            while let Some(x) = rename.get(input.as_str()) {
+                *input = x.clone();
+            }
+        }
+    }
+    pairs.len()
+}
+
 /// Run the model over a track tile by tile and blend the overlaps into one
 /// probability map (u8, 255 = 1.0). `progress(done, total)` is called after each tile.
 pub fn segment(track: &Track, model: &Model, progress: &mut dyn FnMut(usize, usize)) -> Result<ProbMap> {
@@ -195,4 +261,96 @@ pub fn segment(track: &Track, model: &Model, progress: &mut dyn FnMut(usize, usi
         progress(i + 1, total);
     }
     Ok(ProbMap { width: w, height: h, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tract_onnx::pb::{GraphProto, NodeProto, ValueInfoProto};
+
+    fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
+        NodeProto {
+            op_type: op.into(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn repo_model(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)).unwrap()
+    }
+
+    #[test]
+    fn fold_removes_activation_pairs_and_keeps_the_rest() {
+        let mut g = GraphProto {
+            node: vec![
+                node("QuantizeLinear", &["x", "s", "z"], &["xq"]),
+                node("DequantizeLinear", &["xq", "s", "z"], &["xd"]),
+                node("DequantizeLinear", &["w_q", "ws", "wz"], &["w"]), // weight: stays
+                node("Conv", &["xd", "w"], &["y"]),
+                // A chain: the second pair quantises the first pair's output.
+                node("QuantizeLinear", &["y", "s", "z"], &["yq"]),
+                node("DequantizeLinear", &["yq", "s", "z"], &["yd"]),
+                node("QuantizeLinear", &["yd", "s", "z"], &["yq2"]),
+                node("DequantizeLinear", &["yq2", "s", "z"], &["yd2"]),
+                node("Relu", &["yd2"], &["r"]),
+                // Consumed by something other than a DequantizeLinear: stays.
+                node("QuantizeLinear", &["r", "s", "z"], &["rq"]),
+                node("DequantizeLinear", &["rq", "s", "z"], &["rd"]),
+                node("Identity", &["rq"], &["raw"]),
+                // Its dequantised value is a graph output: stays.
+                node("QuantizeLinear", &["rd", "s", "z"], &["oq"]),
+                node("DequantizeLinear", &["oq", "s", "z"], &["out"]),
+            ],
+            output: vec![ValueInfoProto { name: "out".into(), ..Default::default() }],
+            ..Default::default()
+        };
+        assert_eq!(fold_activation_qdq(&mut g), 3);
+        let ops: Vec<(&str, Vec<&str>)> =
+            g.node.iter().map(|n| (n.op_type.as_str(), n.input.iter().map(String::as_str).collect())).collect();
+        assert_eq!(
+            ops,
+            vec![
+                ("DequantizeLinear", vec!["w_q", "ws", "wz"]),
+                ("Conv", vec!["x", "w"]),
+                ("Relu", vec!["y"]),
+                ("QuantizeLinear", vec!["r", "s", "z"]),
+                ("DequantizeLinear", vec!["rq", "s", "z"]),
+                ("Identity", vec!["rq"]),
+                ("QuantizeLinear", vec!["rd", "s", "z"]),
+                ("DequantizeLinear", vec!["oq", "s", "z"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_int8_checkpoint_runs_with_int8_weights_and_f32_activations() {
+        let bytes = repo_model("veernet-int8.onnx");
+        let mut proto = tract_onnx::onnx().proto_model_for_read(&mut Cursor::new(&bytes)).unwrap();
+        let graph = proto.graph.as_mut().unwrap();
+        let count = |g: &tract_onnx::pb::GraphProto, op: &str| g.node.iter().filter(|n| n.op_type == op).count();
+        assert_eq!((count(graph, "QuantizeLinear"), count(graph, "DequantizeLinear")), (48, 104));
+        assert_eq!(fold_activation_qdq(graph), 48);
+        // Every weight and bias DequantizeLinear stays: the file's int8 weights are what runs.
+        assert_eq!((count(graph, "QuantizeLinear"), count(graph, "DequantizeLinear")), (0, 56));
+
+        let int8 = Model::from_bytes(&bytes).unwrap();
+        let fp32 = Model::from_bytes(&repo_model("veernet-fp32.onnx")).unwrap();
+        assert_eq!((int8.precision(), fp32.precision()), ("int8", "fp32"));
+        // A synthetic tile: a sine curve over a grid, ink = 1.0.
+        let (rows, cols) = (64, 64);
+        let mut tile = vec![0f32; rows * cols];
+        for r in 0..rows {
+            let c = (32.0 + 20.0 * (r as f32 / 9.0).sin()).round() as usize;
+            tile[r * cols + c] = 1.0;
+            tile[r * cols + c + 1] = 0.8;
+            if r % 16 == 0 {
+                tile[r * cols..(r + 1) * cols].iter_mut().for_each(|v| *v = v.max(0.4));
+            }
+        }
+        let (a, b) = (int8.run_tile(&tile, rows, cols).unwrap(), fp32.run_tile(&tile, rows, cols).unwrap());
+        let max = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert!(max < 0.25, "int8 and fp32 maps differ by up to {max}");
+    }
 }
