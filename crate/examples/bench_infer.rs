@@ -10,7 +10,8 @@
 //! timed runs. THREADS = 2 runs two tiles at once on two threads, one model each (tract's
 //! own kernels are single-threaded without its `multithread-mm` feature; the core has no
 //! threads), and reports wall time per tile. `--dump DIR` writes the tile (`input.f32`)
-//! and tract's output (`output.f32`), little-endian f32, for comparison.
+//! and tract's output (`output.f32`), little-endian f32, and `shape.json` (`{"rows":..,"cols":..}`),
+//! for comparison (onnxruntime in `scripts/bench`, onnxruntime-web in `www-tests/bench/ort-web.mjs`).
 //!
 //! Prints one JSON line: `{"load_ms":..,"plan_ms":..,"ms":[..per tile..],"precision":".."}`.
 
@@ -78,6 +79,8 @@ fn run(args: &[String]) -> Result<String, String> {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         write_f32(&dir.join("input.f32"), &tile)?;
         write_f32(&dir.join("output.f32"), &out)?;
+        std::fs::write(dir.join("shape.json"), format!("{{\"rows\":{rows},\"cols\":{w}}}\n"))
+            .map_err(|e| e.to_string())?;
     }
     let mut times = Vec::with_capacity(reps);
     if models.len() == 1 {

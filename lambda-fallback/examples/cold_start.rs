@@ -4,8 +4,12 @@
 //! ```text
 //! cargo run --release -p veer-lambda --example cold_start -- [--runs 5] [--warm 5]
 //!     [--scan crate/tests/cases/full-g4/scan.tif] [--calibration crate/tests/cases/full-g4/track1-gr.json]
-//!     [--model models/veernet-fp32.onnx]
+//!     [--model models/veernet-fp32.onnx] [--bootstrap PATH] [--runner "PROGRAM ARGS"]
 //! ```
+//! `--bootstrap` runs another build of the bootstrap (default: target/release/bootstrap beside
+//! this example); `--runner` starts it through a program, e.g. the arm64 package under user-mode
+//! QEMU: `--bootstrap target/lambda/bootstrap/bootstrap --runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"`
+//! (`lambda-fallback/deploy/check-package`).
 //! Each run starts a fresh process (a cold instance), times process start to the first
 //! response and the handler's phases (`meta.ms`), then sends `--warm` more requests to
 //! the same process. Prints the medians as a Markdown table.
@@ -75,6 +79,8 @@ fn main() -> Result<(), String> {
     let mut scan = root.join("crate/tests/cases/full-g4/scan.tif");
     let mut calibration = root.join("crate/tests/cases/full-g4/track1-gr.json");
     let mut model = root.join("models/veernet-fp32.onnx");
+    let mut bootstrap: Option<PathBuf> = None;
+    let mut runner: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next().ok_or(format!("{a} needs a value"))?;
@@ -84,18 +90,32 @@ fn main() -> Result<(), String> {
             "--scan" => scan = PathBuf::from(v),
             "--calibration" => calibration = PathBuf::from(v),
             "--model" => model = PathBuf::from(v),
+            "--bootstrap" => bootstrap = Some(PathBuf::from(v)),
+            "--runner" => runner = v.split_whitespace().map(String::from).collect(),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
-    let bootstrap = std::env::current_exe()
-        .ok()
-        .and_then(|p| {
-            p.parent()
-                .and_then(|d| d.parent())
-                .map(|d| d.join("bootstrap"))
-        })
-        .filter(|p| p.is_file())
-        .ok_or("target/release/bootstrap is missing: cargo build --release -p veer-lambda")?;
+    let bootstrap = match bootstrap {
+        Some(p) if p.is_file() => p,
+        Some(p) => return Err(format!("--bootstrap {}: no such file", p.display())),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|p| {
+                p.parent()
+                    .and_then(|d| d.parent())
+                    .map(|d| d.join("bootstrap"))
+            })
+            .filter(|p| p.is_file())
+            .ok_or("target/release/bootstrap is missing: cargo build --release -p veer-lambda")?,
+    };
+    let command = |bootstrap: &PathBuf| match runner.split_first() {
+        Some((prog, args)) => {
+            let mut c = Command::new(prog);
+            c.args(args).arg(bootstrap);
+            c
+        }
+        None => Command::new(bootstrap),
+    };
     let body = std::fs::read(&scan).map_err(|e| format!("cannot read {}: {e}", scan.display()))?;
     let cal: Value = serde_json::from_str(
         &std::fs::read_to_string(&calibration)
@@ -126,7 +146,7 @@ fn main() -> Result<(), String> {
     for run in 0..runs {
         let mut api = RuntimeApi::start();
         let t0 = Instant::now();
-        let mut child = Command::new(&bootstrap)
+        let mut child = command(&bootstrap)
             .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "veer-digitise")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")

@@ -120,6 +120,14 @@ impl Digitiser {
         self.image = None;
     }
 
+    /// Runs the model on one preprocessed tile (`rows x cols`, both multiples of 16, ink = 1.0,
+    /// row-major) and returns its curve probabilities: the model contract of DESIGN.md, for
+    /// checking and benchmarking the network on its own.
+    #[wasm_bindgen(js_name = inferTile)]
+    pub fn infer_tile(&self, input: &[f32], rows: usize, cols: usize) -> Result<Vec<f32>, JsValue> {
+        self.model.run_tile(input, rows, cols).map_err(|e| js_error(&e))
+    }
+
     /// Digitises one track of the open scan. `calibration` is the core's
     /// `Calibration` object (`{track, scale, log, depth, seed?, step?, mnemonic?, unit?, depth_unit?}`);
     /// `progress(stage, done, total)` is called at each stage's start and after
