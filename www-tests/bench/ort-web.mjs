@@ -92,10 +92,6 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/`;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const browser = await h.launch();
 try {
   const page = await browser.newPage();
@@ -106,7 +102,7 @@ try {
   const r = await page.evaluate(([t, n]) => window.bench(t, n), [tiles, RUNS]);
   const chromium = browser.version();
   for (const o of r.out) {
-    const v = median(o.times.veer), o1 = median(o.times.ort);
+    const v = h.median(o.times.veer), o1 = h.median(o.times.ort);
     console.log(JSON.stringify({
       chromium, ort: r.ortVersion, precision: r.precision, tile: `${o.rows}x${o.cols}`, runs: RUNS,
       veer_ms: +v.toFixed(1), ort_ms: +o1.toFixed(1), veer_over_ort: +(v / o1).toFixed(2),

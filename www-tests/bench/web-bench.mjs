@@ -15,10 +15,6 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const RUNS = Number(opt('--runs', 5));
 const ROWS = opt('--rows', '4000,12800').split(',').map(Number);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const cal = JSON.parse(fs.readFileSync(path.join(h.CASES, 'full-g4/track1-gr.json'), 'utf8'));
 delete cal.seed; // the seed row lies below the shorter crops; GR is the track's solid curve
 
@@ -96,14 +92,14 @@ try {
       await fresh.close();
       void r;
     }
-    const w = median(warm.map((r) => r.seconds));
-    const nat = median(native);
+    const w = h.median(warm.map((r) => r.seconds));
+    const nat = h.median(native);
     rows.push({
       scan: `1,300 x ${n.toLocaleString('en')} px 1-bit G4 (track 1, 375 px wide)`,
       warm: w,
       native: nat,
       ratio: w / nat,
-      cold: median(cold),
+      cold: h.median(cold),
       heap: Math.max(...warm.map((r) => r.heapPeak)),
       wasmMem: Math.max(...warm.map((r) => r.wasmBytes)),
     });

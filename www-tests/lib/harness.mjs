@@ -108,6 +108,12 @@ export async function calibrate(page, cal) {
   if (cal.step) await page.fill('#step', String(cal.step));
 }
 
+/** Median of a list of numbers (the benchmarks' summary statistic). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** Reads a `depth,value` CSV into [[depth, value], ...]. */
 export function parseCsv(text) {
   return text.trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
