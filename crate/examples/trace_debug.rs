@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example trace_debug -- table [fp32|int8 ...]
-//! cargo run --release --example trace_debug -- show CASE CAL.json TRUTH.csv MODEL OUT_DIR
+//! cargo run --release --example trace_debug -- show CASE|DIR CAL.json TRUTH.csv MODEL OUT_DIR
 //! cargo run --release --example trace_debug -- bench
 //! cargo run --release --example trace_debug -- diag [fp32|int8 ...]
 //! cargo run --release --example trace_debug -- eval DIR [fp32|int8 ...]
@@ -48,6 +48,34 @@ const CASES: &[(&str, &str, &str)] = &[
     ("full-g4", "track3-ild.json", "track3-ild.truth.csv"),
     ("full-g4", "track3-ilm.json", "track3-ilm.truth.csv"),
 ];
+
+/// The tracer's defaults, with `TRACE_SET=name=value,...` overrides (tuning).
+fn params() -> TraceParams {
+    let mut p = TraceParams::default();
+    for kv in std::env::var("TRACE_SET").unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap();
+        let v: f32 = v.parse().unwrap();
+        match k {
+            "ink" => p.ink = v,
+            "gap" => p.gap = v,
+            "jump_paper" => p.jump_paper = v,
+            "jump_ink" => p.jump_ink = v,
+            "jump_far" => p.jump_far = v,
+            "far_cols" => p.far_cols = v as usize,
+            "momentum" => p.momentum = v,
+            "momentum_slack" => p.momentum_slack = v,
+            "momentum_cap" => p.momentum_cap = v,
+            "blob_slack" => p.blob_slack = v,
+            "momentum_rows" => p.momentum_rows = v as usize,
+            "window" => p.window = v as usize,
+            "style" => p.style = v,
+            "appearance" => p.appearance = v,
+            "appearance_tol" => p.appearance_tol = v,
+            _ => panic!("TRACE_SET: unknown parameter {k}"),
+        }
+    }
+    p
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -232,7 +260,7 @@ fn truth_cols(l: &Loaded) -> Vec<Option<f64>> {
 }
 
 fn table(models: &[String]) {
-    let p = TraceParams::default();
+    let p = params();
     for m in models {
         for &(case, cal, truth) in CASES {
             let l = load(case, cal, truth, m);
@@ -253,13 +281,70 @@ fn table(models: &[String]) {
     }
 }
 
+/// Cache name of an eval track folder: its set's folder name and its own
+/// (`eval-cases-print0-t0`), so tracks of sets rendered with other seeds differ.
+fn eval_key(track_dir: &Path) -> String {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = std::fs::canonicalize(track_dir).unwrap_or_else(|_| track_dir.to_path_buf());
+    format!("{}-{}", dir.parent().map(name).unwrap_or_default(), name(&dir))
+}
+
 fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
-    let l = load(case, cal, truth, model);
+    // A folder path (an `eval` track) is cached under the name `eval` uses.
+    let (l, case) = if case.contains('/') {
+        let name = Path::new(case).file_name().unwrap().to_string_lossy().to_string();
+        (load_dir(Path::new(case), &eval_key(Path::new(case)), cal, truth, model), name)
+    } else {
+        (load(case, cal, truth, model), case.to_string())
+    };
+    let case = case.as_str();
     let seed = seed_of(&l);
-    let cols = trace_with_ink(&l.map, Some(&l.track.data), seed, &TraceParams::default()).unwrap();
+    let cols = trace_with_ink(&l.map, Some(&l.track.data), seed, &params()).unwrap();
     let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
     println!("{case} {cal} {model}: map {} x {}, seed {seed:?}, NMAE {nmae:.5} cov {:.2}%", l.map.width, l.map.height, cov * 100.0);
+    let curve = to_curve(&l, &cols);
+    let defined: Vec<f64> = curve.depth.iter().zip(&curve.value).filter(|(_, v)| v.is_some()).map(|(d, _)| *d).collect();
+    println!(
+        "  truth depths {:.2}..{:.2}, traced {:.2}..{:.2} ({} of {} samples defined)",
+        l.truth.first().map_or(f64::NAN, |t| t.0),
+        l.truth.last().map_or(f64::NAN, |t| t.0),
+        defined.first().copied().unwrap_or(f64::NAN),
+        defined.last().copied().unwrap_or(f64::NAN),
+        defined.len(),
+        curve.depth.len()
+    );
+    let mut hole: Option<f64> = None;
+    for (i, (d, v)) in curve.depth.iter().zip(&curve.value).enumerate() {
+        match (v.is_none(), hole) {
+            (true, None) => hole = Some(*d),
+            (false, Some(a)) => {
+                println!("  undefined depths {a:.2}..{:.2}", curve.depth[i - 1]);
+                hole = None;
+            }
+            _ => {}
+        }
+    }
     let tc = truth_cols(&l);
+    // SHOW_ROWS=A..B prints the path and the truth row by row (and the ink under them).
+    let w = l.map.width;
+    if let Some((a, b)) = std::env::var("SHOW_ROWS").ok().and_then(|v| {
+        let (a, b) = v.split_once("..")?;
+        Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?.min(cols.len())))
+    }) {
+        for r in a..b {
+            let dark = |c: f64| {
+                let c = c.round() as usize;
+                (c.saturating_sub(1)..(c + 2).min(w)).map(|i| l.track.data[r * w + i]).fold(0.0f32, f32::max)
+            };
+            println!(
+                "  row {r}: trace {:?} truth {:?} ink {:.2} / {:.2}",
+                cols[r],
+                tc[r].map(|t| (t * 10.0).round() / 10.0),
+                cols[r].map_or(0.0, |c| dark(f64::from(c))),
+                tc[r].map_or(0.0, dark)
+            );
+        }
+    }
     // Stretches off the truth by > 2 columns (gaps of up to 20 rows merged).
     let mut bad: Vec<(usize, usize)> = Vec::new();
     for (r, (c, t)) in cols.iter().zip(&tc).enumerate() {
@@ -275,6 +360,21 @@ fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
     for &(a, b) in &bad {
         let at = |r: usize| format!("{:?}/{:.1}", cols[r].map(|c| (c * 10.0).round() / 10.0), tc[r].unwrap_or(f64::NAN));
         println!("  off rows {a}..={b} ({} rows): start trace/truth {}  end {}", b - a + 1, at(a), at(b));
+    }
+    // Stretches with a truth but no trace, longer than the export bridges.
+    let mut gap: Option<usize> = None;
+    for r in 0..=cols.len() {
+        let open = r < cols.len() && cols[r].is_none() && tc[r].is_some();
+        match (open, gap) {
+            (true, None) => gap = Some(r),
+            (false, Some(a)) => {
+                if r - a > MAX_BRIDGE_ROWS as usize {
+                    println!("  gap rows {a}..={} ({} rows), truth col {:.1}..{:.1}", r - 1, r - a, tc[a].unwrap(), tc[r - 1].unwrap());
+                }
+                gap = None;
+            }
+            _ => {}
+        }
     }
     std::fs::create_dir_all(out).unwrap();
     let stem = format!("{case}-{}-{model}", cal.trim_end_matches(".json"));
@@ -347,7 +447,7 @@ fn diag(models: &[String]) {
         ("full-g4", "track3-ilm", "track3-ild"),
         ("crossing-seed", "case", ""),
     ];
-    let p = TraceParams::default();
+    let p = params();
     for m in models {
         for &(case, a, b) in PAIRS {
             let (cal, truth) = if case == "full-g4" {
@@ -429,7 +529,7 @@ fn diag(models: &[String]) {
 /// agreement of the two checkpoints' traced paths (rows where either has a value,
 /// within 1 map column).
 fn eval(dir: &Path, models: &[String]) {
-    let p = TraceParams::default();
+    let p = params();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -444,7 +544,7 @@ fn eval(dir: &Path, models: &[String]) {
         let tags = std::fs::read_to_string(d.join("tags")).unwrap_or_default();
         let mut paths = Vec::new();
         for m in models {
-            let l = load_dir(&d, &format!("eval-{name}"), "case.json", "truth.csv", m);
+            let l = load_dir(&d, &eval_key(&d), "case.json", "truth.csv", m);
             let cols = match trace_with_ink(&l.map, Some(&l.track.data), seed_of(&l), &p) {
                 Ok(c) => c,
                 Err(e) => {
@@ -531,7 +631,7 @@ fn bench() {
         }
     }
     let map = ProbMap { width: w, height: h, data };
-    let p = TraceParams::default();
+    let p = params();
     for _ in 0..3 {
         let t0 = Instant::now();
         let t = trace(&map, Some(Seed { col: a(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();

@@ -39,6 +39,19 @@
 //!   own style changes (dashes merged with a solid line where they touch it) is
 //!   still followed rather than left for paper.
 //!
+//! * **Identity (with a seed).** A track with a seed holds several curves, and a
+//!   DP over the whole track weighs the seeded curve against each of them over
+//!   its full length: a neighbour with fewer gaps (dashes beside dash-dots) is
+//!   cheaper in the end by far more than any jump costs, and the path moves to
+//!   it right after the seed. So a seeded trace looks ahead a window of rows
+//!   (`LOOKAHEAD_ROWS`), keeps the first half, and starts the next window on the
+//!   last kept row with the kept path's direction; and a sideways move over paper
+//!   more than `far_cols` columns from any ink costs `jump_far` per column (a
+//!   curve does not leap across blank paper).
+//! * **Straight stretches (with the track's ink).** Before tracing, straight
+//!   near-vertical ink lines that continue the model's curve but that it left
+//!   out (a constant stretch looks like grid to it) are marked in a copy of the
+//!   map (`straight`).
 //! * **Appearance (with a seed and the track's ink, [`trace_with_ink`]).** Two
 //!   curves drawn with different pens look alike in the probability map but not
 //!   in the scan: where they touch and bounce apart (a V, not an X) direction
@@ -49,11 +62,12 @@
 //!   difference from it, beyond `appearance_tol`. On 1-bit scans every curve is
 //!   equally dark and the term costs nothing.
 //!
-//! Time is `O(rows * width * (window + momentum_rows))` (twice that with a seed
-//! and ink), memory one back-pointer byte per row and column (two when the map is
-//! wider than 256 columns) plus
-//! `O(width * momentum_rows)` for the current row; with a seed, one more byte per
-//! pixel (the extents) and the union-find over the rows' ink runs.
+//! Time is `O(rows * width * (window + momentum_rows))` (twice that with a seed,
+//! whose windows overlap by half, and twice again with a seed and ink), memory
+//! one back-pointer byte per row and column (two when the map is wider than 256
+//! columns) plus `O(width * momentum_rows)` for the current row; with a seed, one
+//! more byte per pixel (the extents), the union-find over the rows' ink runs, and
+//! `width * LOOKAHEAD_ROWS` positions.
 //!
 //! Known limit: where the followed curve turns while it touches another one drawn
 //! with the same pen (tangent, not crossing), the path may continue on the other
@@ -62,6 +76,8 @@
 //! sweeps many columns within a row and crosses its neighbour at every swing.
 
 use crate::error::{Error, Result};
+
+mod straight;
 
 /// Curve-ink probability for a resized track, quantised to `u8` (0 = 0.0, 255 = 1.0),
 /// row-major, `width` columns (the model width) by `height` rows.
@@ -95,6 +111,13 @@ pub struct TraceParams {
     pub jump_paper: f32,
     /// Cost per column of a sideways move along ink.
     pub jump_ink: f32,
+    /// With a seed: cost per column of a sideways move over paper more than
+    /// `far_cols` columns from any ink (in this row or the one before), instead of
+    /// `jump_paper`. A curve does not leap across blank paper, so a path that does
+    /// has switched to another curve.
+    pub jump_far: f32,
+    /// See `jump_far`.
+    pub far_cols: usize,
     /// Cost per column of deviation from the curve's recent direction, where the
     /// curve carries on in that direction.
     pub momentum: f32,
@@ -136,6 +159,8 @@ impl Default for TraceParams {
             gap: 0.15,
             jump_paper: 0.4,
             jump_ink: 0.0,
+            jump_far: 2.0,
+            far_cols: 8,
             momentum: 2.0,
             momentum_slack: 0.4,
             momentum_cap: 4.0,
@@ -159,6 +184,7 @@ impl TraceParams {
             && self.ink <= 1.0
             && finite_nonneg(self.jump_paper)
             && finite_nonneg(self.jump_ink)
+            && finite_nonneg(self.jump_far)
             && finite_nonneg(self.momentum)
             && finite_nonneg(self.momentum_slack)
             && finite_nonneg(self.momentum_cap)
@@ -231,11 +257,15 @@ pub fn trace_with_ink(
              is in this track, and that the scan is not inverted (ink must be dark on light paper)",
         ));
     }
+    // Straight stretches of the curve that the model left out, from the track's ink.
+    let marked = ink.filter(|i| i.len() == cells).and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
+    let map = marked.as_ref().unwrap_or(map);
     let mut tracer = Tracer::new(map, params);
     let cols: Vec<usize> = match seed {
         None => tracer.run(0, h, None),
         Some(s) => {
             let (r0, c0) = tracer.seed_pixel(s)?;
+            tracer.far = true;
             tracer.set_style(r0, c0);
             let both = |t: &Tracer| {
                 let down = t.run(r0, h, Some(c0));
@@ -320,9 +350,18 @@ struct Tracer<'a> {
     /// 0 on paper), and the style cost per extent.
     extent: Vec<u8>,
     style_cost: [f32; 256],
+    /// With a seed: moves far over paper cost `jump_far` ([`TraceParams::jump_far`]).
+    far: bool,
     /// With a seed and ink: the track's ink and the seeded curve's darkness.
     ink: Option<(&'a [f32], f32)>,
 }
+
+/// Rows a seeded trace looks ahead before it decides where the curve goes
+/// ([`Tracer::run_windowed`]).
+const LOOKAHEAD_ROWS: usize = 128;
+/// Rows of each look-ahead window that are kept (the rest are traced again from
+/// the last kept row).
+const COMMIT_ROWS: usize = 64;
 
 /// Rows either side of the seed along which the seeded curve's darkness is learnt.
 const APPEARANCE_ROWS: usize = 64;
@@ -352,6 +391,8 @@ struct RowScratch {
     step: Vec<f32>,
     /// Prefix sums of `step`: `prefix[k] = step[0] + .. + step[k-1]`.
     prefix: Vec<f32>,
+    /// Columns to the nearest ink on the left (with a seed, see `prepare`).
+    dist: Vec<usize>,
 }
 
 const INF: f32 = f32::INFINITY;
@@ -379,6 +420,7 @@ impl<'a> Tracer<'a> {
             max_run: typical_run(map, gap_u8).saturating_add(1).max(3),
             extent: Vec::new(),
             style_cost: [0.0; 256],
+            far: false,
             ink: None,
         }
     }
@@ -566,14 +608,32 @@ impl<'a> Tracer<'a> {
         if let Some(p0) = s.prefix.first_mut() {
             *p0 = 0.0;
         }
+        let inked = |k: usize| row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8;
         for k in 0..w {
-            let a = row.get(k).copied().unwrap_or(0);
-            let b = prow.get(k).copied().unwrap_or(0);
-            let cost = if a.max(b) >= self.gap_u8 { self.p.jump_ink } else { self.p.jump_paper };
+            let cost = if inked(k) { self.p.jump_ink } else { self.p.jump_paper };
             if let Some(st) = s.step.get_mut(k) {
                 *st = cost;
             }
-            acc += cost;
+        }
+        if self.far {
+            // Paper beyond far_cols of any ink: distance to the nearest ink column,
+            // left to right then right to left.
+            let far = self.p.far_cols;
+            let mut since = usize::MAX;
+            for (k, dk) in s.dist.iter_mut().enumerate() {
+                since = if inked(k) { 0 } else { since.saturating_add(1) };
+                *dk = since;
+            }
+            since = usize::MAX;
+            for k in (0..w).rev() {
+                since = if inked(k) { 0 } else { since.saturating_add(1) };
+                if s.dist[k].min(since) > far {
+                    s.step[k] = self.p.jump_far;
+                }
+            }
+        }
+        for k in 0..w {
+            acc += s.step[k];
             if let Some(pk) = s.prefix.get_mut(k + 1) {
                 *pk = acc;
             }
@@ -583,20 +643,60 @@ impl<'a> Tracer<'a> {
     /// Traces rows `start, start+1, .., end-1` (downward). Returns the column per row.
     fn run(&self, start: usize, end: usize, seed_col: Option<usize>) -> Vec<usize> {
         let order: Vec<usize> = (start..end).collect();
-        self.run_rows(&order, seed_col)
+        match seed_col {
+            Some(c) => self.run_windowed(&order, c),
+            None => self.run_rows(&order, None, &[], None),
+        }
     }
 
-    /// Traces rows `start, start-1, .., 0` (upward) and returns them top to bottom.
+    /// Traces rows `start, start-1, .., 0` (upward) from the seed column and returns
+    /// them top to bottom.
     fn run_up(&self, start: usize, seed_col: usize) -> Vec<usize> {
         let order: Vec<usize> = (0..=start).rev().collect();
-        let mut cols = self.run_rows(&order, Some(seed_col));
+        let mut cols = self.run_windowed(&order, seed_col);
         cols.reverse();
         cols
     }
 
-    /// The DP over `order` (consecutive rows, in tracing order). Returns the chosen
-    /// column for each entry of `order`.
-    fn run_rows(&self, order: &[usize], seed_col: Option<usize>) -> Vec<usize> {
+    /// The DP from a seed over `order`, a window of [`LOOKAHEAD_ROWS`] rows at a
+    /// time, of which the first [`COMMIT_ROWS`] are kept before the next window
+    /// starts where they end (with the kept path's recent positions as its
+    /// direction). A whole-track DP weighs the seeded curve against every other
+    /// over the full length, so a neighbour that is merely denser (dashes against
+    /// dash-dots) wins in the end and the path jumps to it right after the seed;
+    /// within a window, the gain from switching never pays the jump.
+    fn run_windowed(&self, order: &[usize], seed_col: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::with_capacity(order.len());
+        let mut at = 0;
+        let mut col = seed_col;
+        let k_max = self.p.momentum_rows.max(2) - 1;
+        // Sub-pixel positions the kept path recorded, most recent last.
+        let mut kept_pos: Vec<f32> = Vec::with_capacity(order.len());
+        let mut pos = Vec::new();
+        loop {
+            let end = (at + LOOKAHEAD_ROWS).min(order.len());
+            // The kept path's positions in the start row and k_max rows back, most
+            // recent first.
+            let history: Vec<f32> = kept_pos.iter().rev().take(k_max + 1).copied().collect();
+            let cols = self.run_rows(&order[at..end], Some(col), &history, Some(&mut pos));
+            if end == order.len() {
+                out.extend_from_slice(&cols);
+                return out;
+            }
+            // Keep COMMIT_ROWS rows; the next window starts on the last one kept.
+            out.extend_from_slice(&cols[..COMMIT_ROWS]);
+            kept_pos.truncate(at);
+            kept_pos.extend_from_slice(&pos[..=COMMIT_ROWS]);
+            at += COMMIT_ROWS;
+            col = cols[COMMIT_ROWS];
+        }
+    }
+
+    /// `history`: with a seed column, the sub-pixel positions of the path through
+    /// it, in its row and 1, 2, .. rows back (empty at the seed itself). `positions`, when
+    /// given, receives the sub-pixel position the returned path recorded in each
+    /// row (its direction's history; `width * rows` floats are kept for it).
+    fn run_rows(&self, order: &[usize], seed_col: Option<usize>, history: &[f32], positions: Option<&mut Vec<f32>>) -> Vec<usize> {
         let w = self.map.width;
         let n = order.len();
         if n == 0 || w == 0 {
@@ -624,7 +724,7 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1] };
+        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1], dist: vec![0; w] };
         // Sub-pixel positions of each state's ancestors: hist[j * k_max + m] is the
         // position m+1 rows back of the path ending in state j; `hlen` are valid.
         // `cur_pos` is each state's own sub-pixel position.
@@ -635,10 +735,20 @@ impl<'a> Tracer<'a> {
             cur_pos.copy_from_slice(&s.cen);
         }
         let mut next_pos: Vec<f32> = vec![0.0; w];
+        let mut all_pos: Vec<f32> = Vec::new();
+        if positions.is_some() {
+            all_pos.reserve(n * w);
+            all_pos.extend_from_slice(&cur_pos);
+        }
         let weights = prediction_weights(k_max + 1);
         let mut hist = vec![0f32; w * k_max];
         let mut new_hist = vec![0f32; w * k_max];
         let mut hlen = 0usize;
+        if let (Some(c), Some((&own, back))) = (seed_col.filter(|&c| c < w), history.split_first()) {
+            cur_pos[c] = own;
+            hlen = back.len().min(k_max);
+            hist[c * k_max..c * k_max + hlen].copy_from_slice(&back[..hlen]);
+        }
 
         let mut pred = vec![0f32; w];
         let mut carries = vec![false; w];
@@ -804,6 +914,9 @@ impl<'a> Tracer<'a> {
             std::mem::swap(&mut hist, &mut new_hist);
             hlen = new_len;
             std::mem::swap(&mut cur_pos, &mut next_pos);
+            if positions.is_some() {
+                all_pos.extend_from_slice(&cur_pos);
+            }
         }
         // Backtrack from the best final state.
         let mut c = 0;
@@ -820,6 +933,10 @@ impl<'a> Tracer<'a> {
             if step_i > 0 {
                 c = bp.get((step_i - 1) * w + c).min(w - 1);
             }
+        }
+        if let Some(out) = positions {
+            out.clear();
+            out.extend(cols.iter().enumerate().map(|(i, &c)| all_pos.get(i * w + c).copied().unwrap_or(c as f32)));
         }
         cols
     }
@@ -1336,6 +1453,47 @@ mod tests {
             trace_with_ink(&map, Some(&ink[1..]), Some(seed), &p).unwrap(),
             trace(&map, Some(seed), &p).unwrap()
         );
+    }
+
+    #[test]
+    fn seeded_path_keeps_a_sparse_curve_beside_a_denser_one() {
+        // A dash-dot curve (dashes of 14 rows, dots of 3, gaps of 5: 37% paper)
+        // 57 columns left of a dashed one (dashes of 14 rows, gaps of 3: 18%
+        // paper), as in a two-curve track. A single DP over the whole track would
+        // buy the denser neighbour's missing paper cost with one jump; the seeded
+        // trace must stay on the clicked curve.
+        let a = |r: f64| 70.0 + 4.0 * (r / 90.0).sin();
+        let b = |r: f64| 127.0 + 3.0 * (r / 70.0).cos();
+        let h = 3000;
+        let (ma, mb) = (render(256, h, &[(&a, 2.0)]), render(256, h, &[(&b, 3.0)]));
+        let a_ink = |r: usize| matches!(r % 27, 0..=13 | 19..=21);
+        let b_ink = |r: usize| r % 17 < 14;
+        let w = 256;
+        let mut data = vec![0u8; w * h];
+        for r in 0..h {
+            for c in 0..w {
+                let va = if a_ink(r) { ma.data[r * w + c] } else { 0 };
+                let vb = if b_ink(r) { mb.data[r * w + c] } else { 0 };
+                data[r * w + c] = va.max(vb);
+            }
+        }
+        let map = ProbMap { width: w, height: h, data };
+        let p = TraceParams::default();
+        for seed_row in [20usize, 1512, 2980] {
+            let seed = Seed { col: a(seed_row as f64) as f32, row: seed_row as f32 };
+            assert!(a_ink(seed_row));
+            let t = trace(&map, Some(seed), &p).unwrap();
+            // Rows with the dash-dot curve's ink: the path is on it.
+            let (mut on, mut n) = (0, 0);
+            for (r, v) in t.iter().enumerate().filter(|(r, _)| a_ink(*r)) {
+                n += 1;
+                on += usize::from(v.is_some_and(|v| (f64::from(v) - a(r as f64)).abs() < 1.5));
+            }
+            let frac = on as f64 / n as f64;
+            assert!(frac > 0.99, "seed row {seed_row}: on the seeded curve in {frac:.4} of its rows");
+            // And never on the dashed one.
+            assert!(t.iter().enumerate().all(|(r, v)| v.is_none_or(|v| (f64::from(v) - b(r as f64)).abs() > 20.0)));
+        }
     }
 
     #[test]
