@@ -61,6 +61,9 @@
 //!   wide); a second trace adds `appearance` per row per unit of relative
 //!   difference from it, beyond `appearance_tol`. On 1-bit scans every curve is
 //!   equally dark and the term costs nothing.
+//! * **Dark bands (with the track's ink).** After tracing, a gap whose rows are
+//!   mostly covered by a dark scan bar is interpolated across: the curve is
+//!   hidden there, not missing (`occluded`).
 //!
 //! Time is `O(rows * width * (window + momentum_rows))` (twice that with a seed,
 //! whose windows overlap by half, and twice again with a seed and ink), memory
@@ -77,6 +80,7 @@
 
 use crate::error::{Error, Result};
 
+mod occluded;
 mod straight;
 
 /// Curve-ink probability for a resized track, quantised to `u8` (0 = 0.0, 255 = 1.0),
@@ -226,8 +230,9 @@ pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<
 }
 
 /// As [`trace`], with the track's ink as the model saw it (`preprocess::Track::data`:
-/// `width * height` values, ink = 1.0): with a seed, the path also prefers ink as
-/// dark as the seeded curve's ([`TraceParams::appearance`]).
+/// `width * height` values, ink = 1.0): straight stretches the model left out are
+/// marked from it, gaps under dark scan bars are interpolated, and with a seed the
+/// path also prefers ink as dark as the seeded curve's ([`TraceParams::appearance`]).
 pub fn trace_with_ink(
     map: &ProbMap,
     ink: Option<&[f32]>,
@@ -290,6 +295,10 @@ pub fn trace_with_ink(
             "a curve was found in only {found} of {h} rows; check that the track edges enclose the curve, \
              that the curve is in this track, and that the scan is not inverted (ink must be dark on light paper)"
         )));
+    }
+    // Stretches hidden under a dark scan bar: the curve goes on under it.
+    if let Some(ink) = ink.filter(|i| i.len() == cells) {
+        occluded::bridge(&mut out, &occluded::occluded_rows(ink, w));
     }
     Ok(out)
 }

@@ -1,10 +1,12 @@
-//! `trace` on an arbitrary small probability map, with or without a seed: a documented
-//! error, or one entry per row with columns inside the map.
+//! `trace_with_ink` on an arbitrary small probability map, with or without a seed and
+//! with or without the track's ink (which turns on straight-line marking and, with a
+//! seed, the appearance cost): a documented error, or one entry per row with columns
+//! inside the map.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use veer::trace::{trace, ProbMap, Seed, TraceParams};
+use veer::trace::{trace_with_ink, ProbMap, Seed, TraceParams};
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -12,6 +14,8 @@ struct Input {
     height: u16,
     seed: Option<(f32, f32)>,
     cells: Vec<u8>,
+    /// The track's ink, repeated over the map like `cells` (levels / 255); none when empty.
+    ink: Vec<u8>,
 }
 
 fuzz_target!(|inp: Input| {
@@ -19,8 +23,10 @@ fuzz_target!(|inp: Input| {
     // Repeat the fuzzer's bytes over the map, so that small inputs make long maps.
     let data: Vec<u8> = (0..w * h).map(|i| inp.cells.get(i % inp.cells.len().max(1)).copied().unwrap_or(0)).collect();
     let map = ProbMap { width: w, height: h, data };
+    let ink: Option<Vec<f32>> = (!inp.ink.is_empty())
+        .then(|| (0..w * h).map(|i| f32::from(inp.ink[i % inp.ink.len()]) / 255.0).collect());
     let seed = inp.seed.map(|(col, row)| Seed { col, row });
-    match trace(&map, seed, &TraceParams::default()) {
+    match trace_with_ink(&map, ink.as_deref(), seed, &TraceParams::default()) {
         Ok(cols) => {
             assert_eq!(cols.len(), h);
             for c in cols.into_iter().flatten() {
