@@ -255,6 +255,8 @@ pub fn trace_with_ink(
             "probability map is {w} columns wide, over the tracer's 65,536; resize the track to the model width"
         )));
     }
+    // The track's ink is used only when it matches the map.
+    let ink = ink.filter(|i| i.len() == cells);
     let gap_u8 = quantise_ceil(params.gap);
     if cells == 0 || !map.data.iter().any(|&v| v >= gap_u8) {
         return Err(Error::no_curve(
@@ -263,7 +265,7 @@ pub fn trace_with_ink(
         ));
     }
     // Straight stretches of the curve that the model left out, from the track's ink.
-    let marked = ink.filter(|i| i.len() == cells).and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
+    let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
     let map = marked.as_ref().unwrap_or(map);
     let mut tracer = Tracer::new(map, params);
     let cols: Vec<usize> = match seed {
@@ -279,7 +281,7 @@ pub fn trace_with_ink(
                 cols
             };
             let cols = both(&tracer);
-            match ink.filter(|i| i.len() == cells && params.appearance > 0.0) {
+            match ink.filter(|_| params.appearance > 0.0) {
                 Some(ink) if tracer.set_appearance(ink, &cols, r0) => both(&tracer),
                 _ => cols,
             }
@@ -297,7 +299,7 @@ pub fn trace_with_ink(
         )));
     }
     // Stretches hidden under a dark scan bar: the curve goes on under it.
-    if let Some(ink) = ink.filter(|i| i.len() == cells) {
+    if let Some(ink) = ink {
         occluded::bridge(&mut out, &occluded::occluded_rows(ink, w));
     }
     Ok(out)

@@ -23,9 +23,9 @@ const DARK: f32 = 0.5;
 /// A row is occluded when at least this fraction of its pixels are dark.
 const FRACTION: f32 = 0.9;
 /// Rows of a gap that may be not occluded (the band's edges).
-pub(super) const SLACK_ROWS: usize = 16;
+const SLACK_ROWS: usize = 16;
 /// Longest gap, in rows, filled across a band.
-pub(super) const MAX_ROWS: usize = 128;
+const MAX_ROWS: usize = 128;
 
 /// Which rows of the track (`width` columns of ink, ink = 1.0) are covered by a
 /// dark band: at least [`FRACTION`] of their pixels have ink of [`DARK`] or more.

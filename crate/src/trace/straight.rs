@@ -34,8 +34,8 @@ use super::ProbMap;
 const DARK: f32 = 0.25;
 /// Columns (rows) dark along more than this fraction of the track are grid.
 const GRID_FRACTION: f32 = 0.35;
-/// Widest dark run, in columns, that can be a line's cross-section (a 0.6 mm pen
-/// on a 2.5 in track at the model width is about 6).
+/// Widest dark run, in columns, that can be a line's cross-section (a heavy pen,
+/// blurred and thresholded, measures 4-6 columns at the model width).
 const MAX_WIDTH: usize = 6;
 /// Largest move of a line's centre, in columns, between consecutive dark runs.
 const MAX_STEP: f32 = 1.5;
