@@ -142,6 +142,7 @@ def pick_scale(rng, well, mnem, fam):
 def make_spec(rng, well_name, **ov):
     """Choose every parameter of a print. Any key may be overridden (see the cases)."""
     well = load_well(well_name)
+    hard = ov.get("profile", "default") == "hard"
     s = {}
     s["well"] = well_name
     s["unit"] = well["unit"]
@@ -200,7 +201,10 @@ def make_spec(rng, well_name, **ov):
             if not avail:
                 kind = "lin1"
                 avail = [m for m in well["curves"] if family_of(m) in TRACK_KINDS[kind]]
-            n = int(rng.choice([1, 1, 2, 2, 3])) if ov.get("max_curves") is None else int(rng.integers(1, ov["max_curves"] + 1))
+            if ov.get("max_curves") is not None:
+                n = int(rng.integers(1, ov["max_curves"] + 1))
+            else:
+                n = int(rng.choice([1, 2, 2, 3, 3] if hard else [1, 1, 2, 2, 3]))
             n = min(n, len(avail))
             chosen = list(rng.choice(avail, size=n, replace=False))
             curves_spec = []
@@ -215,9 +219,16 @@ def make_spec(rng, well_name, **ov):
                 for c in curves_spec:
                     c["scale"] = list(curves_spec[0]["scale"])
         for c in curves_spec:
-            c.setdefault("style", str(rng.choice(["solid"] * 6 + ["dashed"] * 2 + ["dotted", "dashdot"])))
-            c.setdefault("width_mm", float(rng.uniform(0.15, 0.6)))
-            c.setdefault("ink", float(rng.uniform(0.6, 1.0)))
+            if hard:
+                c.setdefault("style", str(rng.choice(["solid"] * 2 + ["dashed"] * 3 + ["dotted"] * 2 + ["dashdot"] * 2)))
+                c.setdefault("width_mm", float(rng.uniform(0.12, 0.5)))
+                c.setdefault("ink", float(rng.uniform(0.45, 1.0)))
+                if rng.random() < 0.35:
+                    c["flat"] = flat_stretch(rng, c)
+            else:
+                c.setdefault("style", str(rng.choice(["solid"] * 6 + ["dashed"] * 2 + ["dotted", "dashdot"])))
+                c.setdefault("width_mm", float(rng.uniform(0.15, 0.6)))
+                c.setdefault("ink", float(rng.uniform(0.6, 1.0)))
         grid_log = any(c["log"] for c in curves_spec) if curves_spec else kind == "log"
         gscale = curves_spec[0]["scale"] if curves_spec else [0.2, 2000]
         s["tracks"].append({"x0": x0, "x1": x1, "kind": kind, "grid_log": grid_log, "grid_scale": gscale,
@@ -226,8 +237,38 @@ def make_spec(rng, well_name, **ov):
     s["grid_mm"] = ov.get("grid_mm", float(rng.uniform(0.08, 0.2)))
     s["text"] = ov.get("text", int(rng.integers(0, 6)))
     s["hand"] = ov.get("hand", int(rng.choice([0, 0, 1, 2, 3])))
-    s["damage"] = ov.get("damage") or random_damage(rng)
+    s["damage"] = ov.get("damage") or (hard_damage(rng) if hard else random_damage(rng))
     return s
+
+
+def flat_stretch(rng, c):
+    """A constant stretch lying on a grid line (a tool at its limit, a logged constant): rows
+    [a, a + n) as fractions of the print, at a grid value inside the scale. Its ends are
+    horizontal jumps of the polyline, which are curve ink too."""
+    l, r = c["scale"]
+    if c["log"]:
+        lo, hi = sorted((math.log10(l), math.log10(r)))
+        decades = [10.0 ** k for k in range(math.floor(lo) + 1, math.ceil(hi)) if lo < k < hi]
+        v = float(rng.choice(decades)) if decades else float(10.0 ** ((lo + hi) / 2))
+    else:
+        v = l + int(rng.integers(1, 10)) * (r - l) / 10.0
+    a = float(rng.uniform(0.0, 0.8))
+    return [a, float(rng.uniform(0.05, 0.3)), v]
+
+
+def hard_damage(rng):
+    """Damage of the hard profile: faded, broken and 1-bit ink far more often than in the
+    default mix, so that faint dashed curves and their vanished stretches are common."""
+    dmg = random_damage(rng)
+    r = rng.random
+    dmg["fade"] = float(rng.uniform(0.2, 0.55)) if r() < 0.6 else dmg["fade"]
+    dmg["broken"] = float(rng.uniform(0.1, 0.3)) if r() < 0.5 else dmg["broken"]
+    dmg["threshold"] = float(rng.uniform(150, 215)) if r() < 0.5 else dmg["threshold"]
+    if dmg["threshold"] and dmg["fade"] > 0.3:
+        dmg["threshold"] = max(dmg["threshold"], 175.0)  # faded and 1-bit: broken, not erased
+    if dmg["threshold"]:
+        dmg["jpeg"] = 0
+    return dmg
 
 
 def random_damage(rng):
@@ -389,6 +430,11 @@ def curve_x(s, t, c, nrows):
     well = load_well(s["well"])
     depth_of_row = lambda r: s["depth0"] + r * s["dpp"]
     vals = curve_rows(well, c["mnemonic"], depth_of_row, nrows)
+    if c.get("flat"):
+        a, n, v = c["flat"]
+        i0 = int(a * nrows)
+        seg = vals[i0:i0 + max(2, int(n * nrows))]
+        seg[np.isfinite(seg)] = v
     f = value_to_frac(vals, c["scale"][0], c["scale"][1], c["log"])
     x = t["x0"] + f * (t["x1"] - t["x0"])
     return vals, x
@@ -550,7 +596,7 @@ def truth(s, ti, ci, step):
 # ----------------------------------------------------------------------------------------------
 # Training crops
 # ----------------------------------------------------------------------------------------------
-def sample_crops(seed, split, rows=256):
+def sample_crops(seed, split, rows=256, profile="default"):
     """One rendered print -> one (input, target) crop per track at model width 256 x `rows`."""
     rng = np.random.default_rng(seed)
     wells = TRAIN_WELLS if split == "train" else VAL_WELLS
@@ -560,7 +606,7 @@ def sample_crops(seed, split, rows=256):
     track_in = [float(rng.uniform(1.6, 3.0)) for _ in range(n_tracks)]
     maxw = max(track_in) * dpi
     height = int(maxw * rows / MODEL_W * 1.15) + 16
-    s = make_spec(rng, well, dpi=dpi, n_tracks=n_tracks, track_in=track_in, height=height)
+    s = make_spec(rng, well, dpi=dpi, n_tracks=n_tracks, track_in=track_in, height=height, profile=profile)
     L, mask = render(s, rng)
     out = []
     for t in s["tracks"]:
@@ -579,12 +625,12 @@ def sample_crops(seed, split, rows=256):
 
 
 def _pool_worker(args):
-    seed, split, rows = args
-    return sample_crops(seed, split, rows)
+    seed, split, rows, profile = args
+    return sample_crops(seed, split, rows, profile)
 
 
-def build_pool(n_prints, seed, split, rows, workers):
-    jobs = [(seed * 1_000_003 + i, split, rows) for i in range(n_prints)]
+def build_pool(n_prints, seed, split, rows, workers, profile="default"):
+    jobs = [(seed * 1_000_003 + i, split, rows, profile) for i in range(n_prints)]
     if workers > 1:
         import multiprocessing as mp
         with mp.get_context("fork").Pool(workers) as pool:
@@ -773,13 +819,13 @@ def main_preview(args):
     for i in range(args.n):
         rng = np.random.default_rng(args.seed * 1000 + i)
         well = wells[i % len(wells)]
-        s = make_spec(rng, well, height=args.height)
+        s = make_spec(rng, well, height=args.height, profile=args.profile)
         L, mask = render(s, rng)
         Image.fromarray(L).save(out / f"page{i}.png")
         overlay(L, mask).save(out / f"page{i}_mask.png")
         print(i, well, s["dpi"], s["ratio"], [t["kind"] for t in s["tracks"]],
               [[c["mnemonic"] + ":" + c["style"] for c in t["curves"]] for t in s["tracks"]], s["damage"])
-    crops = sample_crops(args.seed, args.split)
+    crops = sample_crops(args.seed, args.split, profile=args.profile)
     for j, (x, y) in enumerate(crops):
         g = (255 - np.clip(x * 255, 0, 255)).astype(np.uint8)
         overlay(g, y > 0.3).save(out / f"crop{j}.png")
@@ -793,6 +839,7 @@ def main():
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--height", type=int, default=1500)
+    p.add_argument("--profile", choices=["default", "hard"], default="default")
     p.add_argument("--out", default="/tmp/veer-preview")
     p = sub.add_parser("pool")
     p.add_argument("--split", default="train")
@@ -800,6 +847,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rows", type=int, default=256)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--profile", choices=["default", "hard"], default="default",
+                   help="hard: mostly dashed/dotted, faint, faded, broken and 1-bit curves, flat stretches on grid lines")
     p.add_argument("--out", required=True)
     p = sub.add_parser("cases")
     p.add_argument("--out", default="crate/tests/cases")
@@ -813,7 +862,7 @@ def main():
     elif args.cmd == "pool":
         if args.split == "train":
             assert not set(TRAIN_WELLS) & set(VAL_WELLS)
-        x, y = build_pool(args.n, args.seed, args.split, args.rows, args.workers)
+        x, y = build_pool(args.n, args.seed, args.split, args.rows, args.workers, args.profile)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         np.savez(args.out, x=x, y=y)
         print(f"pool {args.out}: {x.shape}, curve fraction {(y > 0.3).mean():.4f}")

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command: fine-tune a checkpoint on the hard profile (mostly dashed/dotted, faint, faded,
+# broken and 1-bit curves; flat stretches on grid lines) mixed 5:4 with the default mix.
+#   scripts/train/finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]
+# Pools are deterministic given their seeds; logs go to scripts/train/runs/RUN_NAME/log.txt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+INIT=${1:?usage: finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]}
+SEED=${2:-0}; MINUTES=${3:-45}; STEPS=${4:-1500}; RUN=${5:-hard}; LR=${6:-5e-4}
+D=scripts/train/data
+mkdir -p "$D" scripts/train/runs
+W=${WORKERS:-2}
+[ -f $D/pool_train_a1200.npz ] || python3 scripts/train/render.py pool --split train --n 1200 --seed 0 --workers $W --out $D/pool_train_a1200.npz
+[ -f $D/pool_train_hard.npz ] || python3 scripts/train/render.py pool --split train --n 1500 --seed 2 --workers $W --profile hard --out $D/pool_train_hard.npz
+[ -f $D/pool_val.npz ] || python3 scripts/train/render.py pool --split val --n 120 --seed 5 --workers $W --out $D/pool_val.npz
+python3 scripts/train/train.py --data $D/pool_train_a1200.npz $D/pool_train_hard.npz --val $D/pool_val.npz \
+  --init "$INIT" --lr "$LR" --run scripts/train/runs/$RUN --seed "$SEED" --minutes "$MINUTES" --steps "$STEPS" ${EXTRA_ARGS:-}
