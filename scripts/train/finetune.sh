@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command: fine-tune a checkpoint on the hard profile (mostly dashed/dotted, faint, faded,
-# broken and 1-bit curves; flat stretches on grid lines) mixed 5:4 with the default mix.
+# broken and 1-bit curves; flat stretches on grid lines) mixed with the default mix
+# (1,200 default prints; 1,500 hard prints per seed in HARD_SEEDS, default "2 3").
 #   scripts/train/finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]
 # Pools are deterministic given their seeds; logs go to scripts/train/runs/RUN_NAME/log.txt.
 set -euo pipefail
@@ -11,7 +12,11 @@ D=scripts/train/data
 mkdir -p "$D" scripts/train/runs
 W=${WORKERS:-2}
 [ -f $D/pool_train_a1200.npz ] || python3 scripts/train/render.py pool --split train --n 1200 --seed 0 --workers $W --out $D/pool_train_a1200.npz
-[ -f $D/pool_train_hard.npz ] || python3 scripts/train/render.py pool --split train --n 1500 --seed 2 --workers $W --profile hard --out $D/pool_train_hard.npz
+HARD=()
+for H in ${HARD_SEEDS:-2 3}; do
+  [ -f $D/pool_train_hard_s$H.npz ] || python3 scripts/train/render.py pool --split train --n 1500 --seed $H --workers $W --profile hard --out $D/pool_train_hard_s$H.npz
+  HARD+=($D/pool_train_hard_s$H.npz)
+done
 [ -f $D/pool_val.npz ] || python3 scripts/train/render.py pool --split val --n 120 --seed 5 --workers $W --out $D/pool_val.npz
-python3 scripts/train/train.py --data $D/pool_train_a1200.npz $D/pool_train_hard.npz --val $D/pool_val.npz \
+python3 scripts/train/train.py --data $D/pool_train_a1200.npz "${HARD[@]}" --val $D/pool_val.npz \
   --init "$INIT" --lr "$LR" --run scripts/train/runs/$RUN --seed "$SEED" --minutes "$MINUTES" --steps "$STEPS" ${EXTRA_ARGS:-}
