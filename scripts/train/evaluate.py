@@ -257,10 +257,11 @@ def eval_prints(n, seed):
     return cases
 
 
-def golden_cases():
+def golden_cases(root=None):
+    """The golden cases, or the case folders under `root` (as `eval_cases.py` writes them)."""
     from PIL import Image
     out = []
-    for d in sorted((REPO / "crate" / "tests" / "cases").glob("*/case.json")):
+    for d in sorted(Path(root or REPO / "crate" / "tests" / "cases").glob("*/case.json")):
         folder = d.parent
         scans = list(folder.glob("scan.*"))
         if not scans:
@@ -268,8 +269,13 @@ def golden_cases():
         cal = json.loads(d.read_text())
         L = np.asarray(Image.open(scans[0]).convert("L"))
         ds, vs = read_csv(folder / "truth.csv")
-        tags = ["golden", "crossing" if "seed" in cal else "single"]
         n = folder.name
+        if root is not None:
+            tags = (folder / "tags").read_text().split() if (folder / "tags").exists() else []
+            out.append({"name": f"{Path(root).name}/{n}", "L": L, "cal": cal, "depths": ds, "truth": vs,
+                        "tags": tags, "scan": str(scans[0])})
+            continue
+        tags = ["golden", "crossing" if "seed" in cal else "single"]
         if "dashed" in n:
             tags.append("dashed")
         if any(k in n for k in ("noisy", "jpeg", "1bit")):

@@ -80,6 +80,9 @@ def main():
     ap.add_argument("--fp32-convs", default="",
                     help="comma list of 'first' (stem) and/or 'last' (1x1 head) Convs to keep in fp32: the head's "
                          "per-tensor uint8 logits step ~11 probability levels near p = 0.5")
+    ap.add_argument("--fp32-max-channels", type=int, default=0,
+                    help="also keep in fp32 every Conv with at most this many output channels (the full- and "
+                         "half-resolution levels, where a weight step moves the curve's edge; few weights)")
     ap.add_argument("--calib-method", choices=["minmax", "percentile", "entropy"], default="minmax")
     args = ap.parse_args()
 
@@ -105,6 +108,12 @@ def main():
         convs = [n.name for n in nodes if n.op_type == "Conv"]
         for which in filter(None, args.fp32_convs.split(",")):
             exclude.append({"first": convs[0], "last": convs[-1]}[which])
+        if args.fp32_max_channels:
+            g = onnx.load(str(pre)).graph
+            out_ch = {i.name: i.dims[0] for i in g.initializer if i.dims}
+            exclude += [n.name for n in g.node if n.op_type == "Conv" and out_ch.get(n.input[1], 1 << 30) <= args.fp32_max_channels]
+        exclude = sorted(set(exclude))
+        print(f"{name}: {len(exclude)} nodes kept in fp32", flush=True)
         quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=args.ops.split(","),
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=args.per_channel,
                         nodes_to_exclude=exclude, calibrate_method=method)
