@@ -270,21 +270,25 @@ def golden_cases(root=None):
         L = np.asarray(Image.open(scans[0]).convert("L"))
         ds, vs = read_csv(folder / "truth.csv")
         n = folder.name
-        if root is not None:
+        if root is None:
+            tags, name = golden_tags(n, cal), "golden/" + n
+        else:
             tags = (folder / "tags").read_text().split() if (folder / "tags").exists() else []
-            out.append({"name": f"{Path(root).name}/{n}", "L": L, "cal": cal, "depths": ds, "truth": vs,
-                        "tags": tags, "scan": str(scans[0])})
-            continue
-        tags = ["golden", "crossing" if "seed" in cal else "single"]
-        if "dashed" in n:
-            tags.append("dashed")
-        if any(k in n for k in ("noisy", "jpeg", "1bit")):
-            tags.append("noisy")
-        if cal.get("log"):
-            tags.append("log")
-        out.append({"name": "golden/" + folder.name, "L": L, "cal": cal, "depths": ds, "truth": vs, "tags": tags,
-                    "scan": str(scans[0])})
+            name = f"{Path(root).name}/{n}"
+        out.append({"name": name, "L": L, "cal": cal, "depths": ds, "truth": vs, "tags": tags, "scan": str(scans[0])})
     return out
+
+
+def golden_tags(name, cal):
+    """A golden case's tags, from its folder name and calibration."""
+    tags = ["golden", "crossing" if "seed" in cal else "single"]
+    if "dashed" in name:
+        tags.append("dashed")
+    if any(k in name for k in ("noisy", "jpeg", "1bit")):
+        tags.append("noisy")
+    if cal.get("log"):
+        tags.append("log")
+    return tags
 
 
 def model_trace(sess, L, cal):

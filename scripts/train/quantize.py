@@ -98,22 +98,21 @@ def main():
     from onnxruntime.quantization import CalibrationMethod
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[args.calib_method]
+    # Nodes kept in fp32 (the same for both formats).
+    import onnx
+    graph = onnx.load(str(pre)).graph
+    exclude = [n.name for n in graph.node if n.op_type == "MatMul"] if args.exclude_attention else []
+    convs = [n.name for n in graph.node if n.op_type == "Conv"]
+    for which in filter(None, args.fp32_convs.split(",")):
+        exclude.append({"first": convs[0], "last": convs[-1]}[which])
+    if args.fp32_max_channels:
+        out_ch = {i.name: i.dims[0] for i in graph.initializer if i.dims}
+        exclude += [n.name for n in graph.node
+                    if n.op_type == "Conv" and out_ch.get(n.input[1], 1 << 30) <= args.fp32_max_channels]
+    exclude = sorted(set(exclude))
+    print(f"{len(exclude)} nodes kept in fp32", flush=True)
     for name, fmt in [("qdq", QuantFormat.QDQ), ("qop", QuantFormat.QOperator)]:
         p = tmp / f"veernet-int8-{name}.onnx"
-        exclude = []
-        import onnx
-        nodes = onnx.load(str(pre)).graph.node
-        if args.exclude_attention:
-            exclude = [n.name for n in nodes if n.op_type == "MatMul"]
-        convs = [n.name for n in nodes if n.op_type == "Conv"]
-        for which in filter(None, args.fp32_convs.split(",")):
-            exclude.append({"first": convs[0], "last": convs[-1]}[which])
-        if args.fp32_max_channels:
-            g = onnx.load(str(pre)).graph
-            out_ch = {i.name: i.dims[0] for i in g.initializer if i.dims}
-            exclude += [n.name for n in g.node if n.op_type == "Conv" and out_ch.get(n.input[1], 1 << 30) <= args.fp32_max_channels]
-        exclude = sorted(set(exclude))
-        print(f"{name}: {len(exclude)} nodes kept in fp32", flush=True)
         quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=args.ops.split(","),
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=args.per_channel,
                         nodes_to_exclude=exclude, calibrate_method=method)
