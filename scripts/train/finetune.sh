@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command: fine-tune a checkpoint on the hard profile (mostly dashed/dotted, faint, faded,
-# broken and 1-bit curves; flat stretches on grid lines) mixed with the default mix
-# (1,200 default prints; 1,500 hard prints per seed in HARD_SEEDS, default "2 3").
+# broken and 1-bit curves; flat stretches on grid lines) mixed with the default mix and the clean
+# profile (grid-less or faint-grid pages, no or mild damage) so that plain strokes on blank paper
+# stay curves: 1,200 default prints; 1,500 hard prints per seed in HARD_SEEDS (default "2 3");
+# 1,000 clean prints per seed in CLEAN_SEEDS (default "4"; CLEAN_SEEDS="" leaves them out).
 #   scripts/train/finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]
 # Pools are deterministic given their seeds; logs go to scripts/train/runs/RUN_NAME/log.txt.
 set -euo pipefail
@@ -16,6 +18,10 @@ HARD=()
 for H in ${HARD_SEEDS:-2 3}; do
   [ -f $D/pool_train_hard_s$H.npz ] || python3 scripts/train/render.py pool --split train --n 1500 --seed $H --workers $W --profile hard --out $D/pool_train_hard_s$H.npz
   HARD+=($D/pool_train_hard_s$H.npz)
+done
+for C in ${CLEAN_SEEDS-4}; do
+  [ -f $D/pool_train_clean_s$C.npz ] || python3 scripts/train/render.py pool --split train --n 1000 --seed $C --workers $W --profile clean --out $D/pool_train_clean_s$C.npz
+  HARD+=($D/pool_train_clean_s$C.npz)
 done
 [ -f $D/pool_val.npz ] || python3 scripts/train/render.py pool --split val --n 120 --seed 5 --workers $W --out $D/pool_val.npz
 python3 scripts/train/train.py --data $D/pool_train_a1200.npz "${HARD[@]}" --val $D/pool_val.npz \

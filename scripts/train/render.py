@@ -143,6 +143,7 @@ def make_spec(rng, well_name, **ov):
     """Choose every parameter of a print. Any key may be overridden (see the cases)."""
     well = load_well(well_name)
     hard = ov.get("profile", "default") == "hard"
+    clean = ov.get("profile", "default") == "clean"
     s = {}
     s["well"] = well_name
     s["unit"] = well["unit"]
@@ -204,7 +205,7 @@ def make_spec(rng, well_name, **ov):
             if ov.get("max_curves") is not None:
                 n = int(rng.integers(1, ov["max_curves"] + 1))
             else:
-                n = int(rng.choice([1, 2, 2, 3, 3] if hard else [1, 1, 2, 2, 3]))
+                n = int(rng.choice([1, 2, 2, 3, 3] if hard else [1, 1, 1, 2, 2, 3] if clean else [1, 1, 2, 2, 3]))
             n = min(n, len(avail))
             chosen = list(rng.choice(avail, size=n, replace=False))
             curves_spec = []
@@ -225,6 +226,12 @@ def make_spec(rng, well_name, **ov):
                 c.setdefault("ink", float(rng.uniform(0.45, 1.0)))
                 if rng.random() < 0.35:
                     c["flat"] = flat_stretch(rng, c)
+            elif clean:
+                c.setdefault("style", str(rng.choice(["solid"] * 7 + ["dashed"] * 2 + ["dotted"])))
+                c.setdefault("width_mm", float(rng.uniform(0.1, 1.0)))
+                c.setdefault("ink", float(rng.uniform(0.7, 1.0)))
+                if rng.random() < 0.2:
+                    c["flat"] = flat_stretch(rng, c)
             else:
                 c.setdefault("style", str(rng.choice(["solid"] * 6 + ["dashed"] * 2 + ["dotted", "dashdot"])))
                 c.setdefault("width_mm", float(rng.uniform(0.15, 0.6)))
@@ -238,7 +245,28 @@ def make_spec(rng, well_name, **ov):
     s["text"] = ov.get("text", int(rng.integers(0, 6)))
     s["hand"] = ov.get("hand", int(rng.choice([0, 0, 1, 2, 3])))
     s["damage"] = ov.get("damage") or (hard_damage(rng) if hard else random_damage(rng))
+    if clean:
+        clean_page(rng, s, ov)
     return s
+
+
+def clean_page(rng, s, ov):
+    """The clean profile: a clean or grid-removed print. No grid in half of the prints and a
+    faint one in a quarter, little text, and no damage in half (mild damage otherwise), so that
+    a plain stroke on blank paper stays a curve after fine-tuning on hard prints."""
+    r = rng.random()
+    if "grid_ink" not in ov:
+        s["grid_ink"] = 0.0 if r < 0.5 else float(rng.uniform(0.1, 0.3)) if r < 0.75 else s["grid_ink"]
+    if "text" not in ov and rng.random() < 0.7:
+        s["text"] = 0
+    if "hand" not in ov:
+        s["hand"] = 0
+    if "damage" not in ov:
+        if rng.random() < 0.5:
+            s["damage"] = {k: 0 for k in s["damage"]}
+        else:
+            for k in ("fade", "broken", "saltpepper", "bars", "speckle"):
+                s["damage"][k] = 0
 
 
 def flat_stretch(rng, c):
@@ -839,7 +867,7 @@ def main():
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--height", type=int, default=1500)
-    p.add_argument("--profile", choices=["default", "hard"], default="default")
+    p.add_argument("--profile", choices=["default", "hard", "clean"], default="default")
     p.add_argument("--out", default="/tmp/veer-preview")
     p = sub.add_parser("pool")
     p.add_argument("--split", default="train")
@@ -847,8 +875,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rows", type=int, default=256)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--profile", choices=["default", "hard"], default="default",
-                   help="hard: mostly dashed/dotted, faint, faded, broken and 1-bit curves, flat stretches on grid lines")
+    p.add_argument("--profile", choices=["default", "hard", "clean"], default="default",
+                   help="hard: mostly dashed/dotted, faint, faded, broken and 1-bit curves, flat stretches on grid lines; "
+                        "clean: grid-less or faint-grid prints, little text, no or mild damage")
     p.add_argument("--out", required=True)
     p = sub.add_parser("cases")
     p.add_argument("--out", default="crate/tests/cases")

@@ -4,7 +4,8 @@
 Loss: Tversky (alpha=0.3 on false positives, beta=0.7 on false negatives) + BCE, on curve-ink
 targets (the resized mask > 0.3). AdamW, warm-up then cosine decay over the run's budget,
 where progress = max(step / steps, elapsed / minutes) (a wall-clock cap on a shared 2-core CPU).
-Random horizontal and vertical flips. Validates on validation-well crops every --eval-every steps;
+Random horizontal and vertical flips. Validates on validation-well crops every --eval-every steps
+and logs the clean-stroke probe (probe.py: plain black curves on blank paper must stay curves);
 writes RUN_DIR/log.txt, RUN_DIR/last.pt and RUN_DIR/best.pt (best validation IoU).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import BOTTLENECK, CHANNELS, VeerNet, count_params  # noqa: E402
+from probe import run_probe, torch_predictor  # noqa: E402
 
 POS_THRESHOLD = 0.3
 
@@ -145,6 +147,7 @@ def main():
         if step % args.eval_every == 0:
             iou, f1 = evaluate(model, vx, vy)
             say(f"eval step {step} val IoU {iou:.4f} F1 {f1:.4f} elapsed {(time.time() - t0) / 60:.1f} min")
+            say("clean-stroke probe " + " ".join(f"{k} {v:.3f}" for k, v in run_probe(torch_predictor(model)).items()))
             save("last.pt", {"val_iou": iou})
             if iou > best:
                 best = iou
