@@ -3,7 +3,8 @@
 # broken and 1-bit curves; flat stretches on grid lines) mixed with the default mix and the clean
 # profile (grid-less or faint-grid pages, no or mild damage) so that plain strokes on blank paper
 # stay curves: 1,200 default prints; 1,500 hard prints per seed in HARD_SEEDS (default "2 3");
-# 1,000 clean prints per seed in CLEAN_SEEDS (default "4"; CLEAN_SEEDS="" leaves them out).
+# 1,000 clean prints per seed in CLEAN_SEEDS (default "4"; CLEAN_SEEDS="" leaves them out). The clean
+# pools are named clean2: the first clean profile (run clean3) drew no hand annotations.
 #   scripts/train/finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]
 # Pools are deterministic given their seeds; logs go to scripts/train/runs/RUN_NAME/log.txt.
 set -euo pipefail
@@ -20,8 +21,8 @@ for H in ${HARD_SEEDS:-2 3}; do
   HARD+=($D/pool_train_hard_s$H.npz)
 done
 for C in ${CLEAN_SEEDS-4}; do
-  [ -f $D/pool_train_clean_s$C.npz ] || python3 scripts/train/render.py pool --split train --n 1000 --seed $C --workers $W --profile clean --out $D/pool_train_clean_s$C.npz
-  HARD+=($D/pool_train_clean_s$C.npz)
+  [ -f $D/pool_train_clean2_s$C.npz ] || python3 scripts/train/render.py pool --split train --n 1000 --seed $C --workers $W --profile clean --out $D/pool_train_clean2_s$C.npz
+  HARD+=($D/pool_train_clean2_s$C.npz)
 done
 [ -f $D/pool_val.npz ] || python3 scripts/train/render.py pool --split val --n 120 --seed 5 --workers $W --out $D/pool_val.npz
 python3 scripts/train/train.py --data $D/pool_train_a1200.npz "${HARD[@]}" --val $D/pool_val.npz \
