@@ -154,12 +154,14 @@ def main():
                 save("best.pt", {"val_iou": iou})
     iou, f1 = evaluate(model, vx, vy)
     say(f"final step {step} val IoU {iou:.4f} F1 {f1:.4f} elapsed {(time.time() - t0) / 60:.1f} min")
+    probe = run_probe(torch_predictor(model))
+    say("clean-stroke probe " + " ".join(f"{k} {v:.3f}" for k, v in probe.items()))
     save("last.pt", {"val_iou": iou})
     if iou > best:
         save("best.pt", {"val_iou": iou})
     (run / "summary.json").write_text(json.dumps({"steps": step, "minutes": (time.time() - t0) / 60,
                                                   "final_val_iou": iou, "final_val_f1": f1,
-                                                  "best_val_iou": max(best, iou)}, indent=1))
+                                                  "best_val_iou": max(best, iou), "final_probe": probe}, indent=1))
 
 
 if __name__ == "__main__":
