@@ -160,9 +160,16 @@ pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
             (w, h, d.original_color_type().bits_per_pixel())
         }
         Format::Jpeg => {
-            let d = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).map_err(image_error)?;
-            let (w, h) = d.dimensions();
-            (w, h, d.original_color_type().bits_per_pixel())
+            let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+            d.read_info().map_err(jpeg_error)?;
+            let info = d.info().ok_or_else(|| Error::bad_input("the JPEG header is damaged; re-export the scan"))?;
+            let samples = match info.pixel_format {
+                jpeg_decoder::PixelFormat::L8 => 8,
+                jpeg_decoder::PixelFormat::L16 => 16,
+                jpeg_decoder::PixelFormat::RGB24 => 24,
+                jpeg_decoder::PixelFormat::CMYK32 => 32,
+            };
+            (u32::from(info.width), u32::from(info.height), samples)
         }
         Format::Tiff => {
             let mut d = tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(tiff_error)?;
@@ -186,12 +193,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<GrayImage> {
             d.set_limits(image_limits(limits)).map_err(image_error)?;
             dynamic_to_gray(image::DynamicImage::from_decoder(d).map_err(image_error)?)
         }
-        Format::Jpeg => {
-            let mut d =
-                image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).map_err(image_error)?;
-            d.set_limits(image_limits(limits)).map_err(image_error)?;
-            dynamic_to_gray(image::DynamicImage::from_decoder(d).map_err(image_error)?)
-        }
+        Format::Jpeg => decode_jpeg(bytes, limits)?,
         Format::Tiff => decode_tiff(bytes, &info, limits)?,
     };
     if img.width != info.width || img.height != info.height {
@@ -205,6 +207,54 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<GrayImage> {
         )));
     }
     Ok(img)
+}
+
+/// JPEG to 8-bit luminance with jpeg-decoder (its default features off: no threads).
+fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<GrayImage> {
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size(usize::try_from(limits.max_decode_bytes).unwrap_or(usize::MAX));
+    let pixels = d.decode().map_err(jpeg_error)?;
+    let info = d.info().ok_or_else(|| Error::bad_input("the JPEG header is damaged; re-export the scan"))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let data = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => pixels,
+        jpeg_decoder::PixelFormat::L16 => {
+            return Err(Error::unsupported(
+                "lossless JPEG with more than 8 bits per sample is not supported; save the scan as 16-bit PNG or TIFF",
+            ))
+        }
+        jpeg_decoder::PixelFormat::RGB24 => pixels.chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
+        // Ink amounts (the decoder undoes Adobe's inversion): 0 is no ink.
+        jpeg_decoder::PixelFormat::CMYK32 => pixels
+            .chunks_exact(4)
+            .map(|p| {
+                let paper = 255 - u32::from(p[3]);
+                let ch = |c: u8| (((255 - u32::from(c)) * paper + 127) / 255) as u8;
+                luma(ch(p[0]), ch(p[1]), ch(p[2]))
+            })
+            .collect(),
+    };
+    if data.len() as u64 != u64::from(width) * u64::from(height) {
+        return Err(Error::bad_input("the JPEG decoded to fewer pixels than its header declares; re-export the scan"));
+    }
+    Ok(GrayImage { width, height, data })
+}
+
+fn jpeg_error(e: jpeg_decoder::Error) -> Error {
+    use jpeg_decoder::Error as E;
+    match e {
+        E::Unsupported(u) => Error::unsupported(format!(
+            "unsupported JPEG feature: {}; save the scan as 8-bit grayscale PNG or 1-bit TIFF",
+            one_line(format!("{u:?}"))
+        )),
+        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
+            "the image file ends too early (truncated); copy or download the scan again",
+        ),
+        other => Error::bad_input(format!(
+            "the JPEG file is damaged ({}); re-export the scan from the scanner",
+            one_line(other)
+        )),
+    }
 }
 
 fn image_limits(limits: &Limits) -> image::Limits {

@@ -162,3 +162,22 @@ fn every_truncation_of_a_g4_tiff_fails_cleanly() {
         let _ = decode(&png[..n], &Limits::default());
     }
 }
+
+/// Fuzz findings (`crate/fuzz/seeds/decode/`) stay fixed: each decodes or gets a clean
+/// error, never a panic. The first: a damaged JPEG on which zune-jpeg 0.5.15 (image's
+/// JPEG decoder) panicked in its AVX2 IDCT; veer decodes JPEG with jpeg-decoder.
+#[test]
+fn fuzz_findings_get_a_clean_error() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/decode");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        if let Err(e) = decode(&bytes, &Limits::default()) {
+            assert!(["bad_input", "unsupported", "limits"].contains(&e.kind()), "{}: {e}", path.display());
+            assert!(!e.to_string().contains('\n'), "{}: {e}", path.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1, "no fuzz findings in {}", dir.display());
+}
