@@ -3,10 +3,11 @@
 //!
 //! The header is read first and its dimensions checked against [`Limits`]
 //! before any pixel buffer is allocated, so a small file that declares a huge
-//! image (a decompression bomb) is refused up front. PNG and JPEG go through
-//! the `image` crate; TIFF goes through the `tiff` crate directly so that
-//! bilevel and fax-compressed archives decode to one byte per pixel without
-//! detours.
+//! image (a decompression bomb) is refused up front. PNG goes through the
+//! `image` crate, JPEG through `jpeg-decoder` (baseline and progressive, gray,
+//! RGB and CMYK; it returns errors where image's zune-jpeg 0.5.15 panicked on
+//! damaged files), and TIFF through the `tiff` crate directly so that bilevel
+//! and fax-compressed archives decode to one byte per pixel without detours.
 
 use std::io::Cursor;
 
