@@ -15,7 +15,9 @@
 //!   `O(width)` per row.
 //! * **Momentum.** Each state remembers the path that reached it; a least-squares
 //!   line through its last `momentum_rows` sub-pixel positions predicts where the
-//!   curve goes next. Where there is ink at the prediction (the curve carries on),
+//!   curve goes next. Where there is ink at the prediction that touches the path's
+//!   own run in the row before (8-connected; any ink when the path comes off paper,
+//!   a dash gap), the curve carries on there:
 //!   moving anywhere on that ink run is free while the run is one curve's width,
 //!   and any other move costs `momentum` per column of deviation beyond
 //!   `momentum_slack` (`blob_slack` inside a wider run, where two curves merge),
@@ -25,7 +27,8 @@
 //!   path on its own curve at a crossing (a first-order penalty alone switches onto
 //!   the more vertical curve), costs a clean curve nothing however it bends, and
 //!   costs nothing where the curve turns sharply (a spike), because there the
-//!   prediction lands on paper. Exact for jumps up to `window` columns and for
+//!   prediction lands on paper, or on a neighbour's ink that the curve does not
+//!   touch. Exact for jumps up to `window` columns and for
 //!   jumps landing near a prediction; other long jumps pay the cap.
 //!
 //! * **Style (with a seed).** Continuous ink costs nothing and a dash gap costs the
@@ -398,6 +401,9 @@ struct RowScratch {
     /// First and last column of the ink run holding each column (ink columns only).
     run_lo: Vec<usize>,
     run_hi: Vec<usize>,
+    /// The same for the row before (`prev` in `prepare`).
+    prev_lo: Vec<usize>,
+    prev_hi: Vec<usize>,
     /// Step cost of entering each column sideways.
     step: Vec<f32>,
     /// Prefix sums of `step`: `prefix[k] = step[0] + .. + step[k-1]`.
@@ -597,23 +603,9 @@ impl<'a> Tracer<'a> {
                 *c = wsum / sum;
             }
         }
-        // Ink runs.
-        let mut k = 0;
-        while k < w {
-            let start = k;
-            while k < w && row.get(k).is_some_and(|&v| v >= self.gap_u8) {
-                k += 1;
-            }
-            for m in start..k {
-                s.run_lo[m] = start;
-                s.run_hi[m] = k - 1;
-            }
-            if k == start {
-                s.run_lo[k] = k;
-                s.run_hi[k] = k;
-                k += 1;
-            }
-        }
+        // Ink runs, in this row and the one before.
+        ink_runs(row, self.gap_u8, &mut s.run_lo, &mut s.run_hi);
+        ink_runs(prow, self.gap_u8, &mut s.prev_lo, &mut s.prev_hi);
         // Sideways step costs and their prefix sums.
         let mut acc = 0f32;
         if let Some(p0) = s.prefix.first_mut() {
@@ -735,7 +727,7 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1], dist: vec![0; w] };
+        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], prev_lo: vec![0; w], prev_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1], dist: vec![0; w] };
         // Sub-pixel positions of each state's ancestors: hist[j * k_max + m] is the
         // position m+1 rows back of the path ending in state j; `hlen` are valid.
         // `cur_pos` is each state's own sub-pixel position.
@@ -805,6 +797,15 @@ impl<'a> Tracer<'a> {
                         .map(|c| c as usize)
                         .find(|&c| row.get(c).is_some_and(|&x| x >= self.gap_u8))
                 };
+                // The curve carries on only onto ink that touches the path's own run
+                // in the row before (8-connected): ink at the prediction that is
+                // not joined to it belongs to another curve (the followed one has
+                // turned sharply, a spike, and the line through its last positions
+                // lands on a neighbour). From paper (a dash gap) any ink counts.
+                let prow_ink = self.row(prev).get(j).is_some_and(|&x| x >= self.gap_u8);
+                let hit = hit.filter(|&c| {
+                    !prow_ink || (s.run_lo[c] <= s.prev_hi[j] + 1 && s.prev_lo[j] <= s.run_hi[c] + 1)
+                });
                 carries[j] = hit.is_some();
                 // Staying anywhere on that run is free when the run is one curve's
                 // cross-section (a line's width, plus its slope); in a wider blob
@@ -950,6 +951,28 @@ impl<'a> Tracer<'a> {
             out.extend(cols.iter().enumerate().map(|(i, &c)| all_pos.get(i * w + c).copied().unwrap_or(c as f32)));
         }
         cols
+    }
+}
+
+/// First and last column of the ink run (`>= gap`) holding each column of `row`
+/// (paper columns: the column itself).
+fn ink_runs(row: &[u8], gap: u8, lo: &mut [usize], hi: &mut [usize]) {
+    let w = row.len().min(lo.len()).min(hi.len());
+    let mut k = 0;
+    while k < w {
+        let start = k;
+        while k < w && row[k] >= gap {
+            k += 1;
+        }
+        for m in start..k {
+            lo[m] = start;
+            hi[m] = k - 1;
+        }
+        if k == start {
+            lo[k] = k;
+            hi[k] = k;
+            k += 1;
+        }
     }
 }
 
@@ -1414,6 +1437,28 @@ mod tests {
             let fa = on_curve(&ta, &a, &b, 1.5);
             eprintln!("dashed next to solid, seed row {seed_row}: on solid {fa:.4}, on dashed {fb:.4}");
             assert!(fa >= 0.98 && fb >= 0.85, "seed row {seed_row}: on solid {fa}, on dashed {fb}");
+        }
+    }
+
+    #[test]
+    fn spikes_towards_a_neighbour_are_followed() {
+        // A curve at column 90 with a sharp spike to the right every 150 rows
+        // (the tip `gap` columns short of a straight neighbour at column 150): at the
+        // tip the line through the curve's last positions lands on the neighbour,
+        // which is not joined to the curve, so the spike must be followed back.
+        for gap in [3.0, 6.0, 10.0, 16.0] {
+            let tip = 150.0 - gap;
+            let a = move |r: f64| {
+                let t = r.rem_euclid(150.0);
+                if (60.0..72.0).contains(&t) {
+                    90.0 + (tip - 90.0) * (1.0 - ((t - 66.0) / 6.0).abs())
+                } else {
+                    90.0
+                }
+            };
+            let b = |_r: f64| 150.0;
+            let (fa, fb) = crossing_case(&a, &b, 1500, 20);
+            assert!(fa >= 0.99 && fb >= 0.99, "tip {gap} columns short: on the spiky curve {fa}, on the straight one {fb}");
         }
     }
 
