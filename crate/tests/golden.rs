@@ -118,8 +118,8 @@ golden! {
     crossing_seed => "crossing-seed";
     // Hard: 1-bit print at 1:600, jagged curves beside a dashed or dotted one that the
     // model partly misses. Measured with the 3000-step checkpoints (fp32 / int8 with the
-    // narrow Convs in fp32): GR 0.0138 / 0.0139 and SP 0.0217 / 0.0217 (GR sweeps across
-    // the dashed SP at every swing), NPHI 0.0182 / 0.0183 (dashed beside solid RHOB); ILD
+    // narrow Convs in fp32): GR 0.0133 / 0.0133 and SP 0.0212 / 0.0212 (GR sweeps across
+    // the dashed SP at every swing), NPHI 0.0180 / 0.0181 (dashed beside solid RHOB); ILD
     // and ILM within 0.003 / 0.009 but coverage 97.85% / 97.89% (ILD sits on a decade line
     // of the log grid for the first 176 map rows, where the model sees grid).
     full_g4_gr => "full-g4", "track1-gr.json", "track1-gr.truth.csv" [hard 0.016, 0.98];

@@ -810,9 +810,10 @@ def main_cases(args):
             overlay(L, mask).save(Path(args.preview) / f"{name}.png")
 
 
-def main_full(args):
-    """Full-size sample: 1,300 x 13,000 px, 1-bit G4 TIFF, three tracks, Texas well."""
-    rng = np.random.default_rng(args.seed)
+def full_print(seed):
+    """The full-size sample's spec, page and curve mask (`main_full`), and the generator
+    after rendering (which then places the seeds)."""
+    rng = np.random.default_rng(seed)
     ov = dict(dpi=150, ratio=600, top=3000.0, height=13000, n_tracks=3, track_in=[2.5, 2.5, 2.5], depth_in=0.75,
               margin=20, width=1300, kinds=["lin1", "lin2", "log"], text=8, hand=3, grid_ink=1.0, grid_mm=0.15,
               min_line_gap=12,
@@ -825,6 +826,12 @@ def main_full(args):
               damage=dict(blur=0.7, noise=2, speckle=2e-5, threshold=150))
     s = make_spec(rng, TX, **ov)
     L, mask = render(s, rng)
+    return s, L, mask, rng
+
+
+def main_full(args):
+    """Full-size sample: 1,300 x 13,000 px, 1-bit G4 TIFF, three tracks, Texas well."""
+    s, L, _, rng = full_print(args.seed)
     d = Path(args.out)
     d.mkdir(parents=True, exist_ok=True)
     save_scan(L, d / "scan.tif")
