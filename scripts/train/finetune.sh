@@ -4,7 +4,8 @@
 # profile (grid-less or faint-grid pages, no or mild damage) so that plain strokes on blank paper
 # stay curves: 1,200 default prints; 1,500 hard prints per seed in HARD_SEEDS (default "2 3");
 # 1,000 clean prints per seed in CLEAN_SEEDS (default "4"; CLEAN_SEEDS="" leaves them out). The clean
-# pools are named clean2: the first clean profile (run clean3) drew no hand annotations.
+# pools are named clean_v3, after the profile's third version: the first (run clean3) drew no hand
+# annotations, the second (pools clean2, run clean4) all kinds; the third leaves out wavy strokes.
 #   scripts/train/finetune.sh INIT.pt [SEED] [MINUTES] [STEPS] [RUN_NAME] [LR]
 # Pools are deterministic given their seeds; logs go to scripts/train/runs/RUN_NAME/log.txt.
 set -euo pipefail
@@ -21,8 +22,8 @@ for H in ${HARD_SEEDS:-2 3}; do
   HARD+=($D/pool_train_hard_s$H.npz)
 done
 for C in ${CLEAN_SEEDS-4}; do
-  [ -f $D/pool_train_clean2_s$C.npz ] || python3 scripts/train/render.py pool --split train --n 1000 --seed $C --workers $W --profile clean --out $D/pool_train_clean2_s$C.npz
-  HARD+=($D/pool_train_clean2_s$C.npz)
+  [ -f $D/pool_train_clean_v3_s$C.npz ] || python3 scripts/train/render.py pool --split train --n 1000 --seed $C --workers $W --profile clean --out $D/pool_train_clean_v3_s$C.npz
+  HARD+=($D/pool_train_clean_v3_s$C.npz)
 done
 [ -f $D/pool_val.npz ] || python3 scripts/train/render.py pool --split val --n 120 --seed 5 --workers $W --out $D/pool_val.npz
 python3 scripts/train/train.py --data $D/pool_train_a1200.npz "${HARD[@]}" --val $D/pool_val.npz \

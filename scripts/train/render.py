@@ -255,7 +255,10 @@ def clean_page(rng, s, ov):
     faint one in a quarter, little text, and no damage in half (mild damage otherwise), so that
     a plain stroke on blank paper stays a curve after fine-tuning on hard prints. Hand
     annotations stay as often as in the default profile: without them (commit 2279c3c) the
-    fine-tune learnt that every isolated stroke on blank paper is curve, brackets included."""
+    fine-tune learnt that every isolated stroke on blank paper is curve, brackets included; with
+    all of them (run clean4) it learnt to doubt plain curves on blank paper, so wavy free-hand
+    strokes, the kind that looks most like a piece of curve, are left out of clean pages."""
+    s["hand_kinds"] = ["circle", "arrow", "bracket"]
     r = rng.random()
     if "grid_ink" not in ov:
         s["grid_ink"] = 0.0 if r < 0.5 else float(rng.uniform(0.1, 0.3)) if r < 0.75 else s["grid_ink"]
@@ -429,7 +432,7 @@ def draw_text(s, rng):
     for _ in range(s["hand"]):
         t = s["tracks"][int(rng.integers(len(s["tracks"])))]
         w = px(rng.uniform(0.2, 0.6), dpi)
-        kind = rng.choice(["stroke", "circle", "arrow", "bracket"])
+        kind = rng.choice(s.get("hand_kinds", ["stroke", "circle", "arrow", "bracket"]))
         cx = rng.uniform(t["x0"], t["x1"])
         cy = rng.uniform(0, H)
         L = mm(rng.uniform(5, 25), dpi)
