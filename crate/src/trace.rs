@@ -767,6 +767,7 @@ impl<'a> Tracer<'a> {
             let prev = order[step_i - 1];
             self.prepare(r, prev, &mut s);
             let row = self.row(r);
+            let prow = self.row(prev);
             // Direction of each state's path, and whether the curve carries on there.
             for j in 0..w {
                 let here = cur_pos[j];
@@ -802,7 +803,7 @@ impl<'a> Tracer<'a> {
                 // not joined to it belongs to another curve (the followed one has
                 // turned sharply, a spike, and the line through its last positions
                 // lands on a neighbour). From paper (a dash gap) any ink counts.
-                let prow_ink = self.row(prev).get(j).is_some_and(|&x| x >= self.gap_u8);
+                let prow_ink = prow.get(j).is_some_and(|&x| x >= self.gap_u8);
                 let hit = hit.filter(|&c| {
                     !prow_ink || (s.run_lo[c] <= s.prev_hi[j] + 1 && s.prev_lo[j] <= s.run_hi[c] + 1)
                 });
