@@ -71,6 +71,7 @@ fn params() -> TraceParams {
             "style" => p.style = v,
             "appearance" => p.appearance = v,
             "appearance_tol" => p.appearance_tol = v,
+            "sweep_cols" => p.sweep_cols = v,
             _ => panic!("TRACE_SET: unknown parameter {k}"),
         }
     }
