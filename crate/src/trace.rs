@@ -64,6 +64,12 @@
 //!   wide); a second trace adds `appearance` per row per unit of relative
 //!   difference from it, beyond `appearance_tol`. On 1-bit scans every curve is
 //!   equally dark and the term costs nothing.
+//! * **Position in a row.** The path picks a column; the reported position is the
+//!   probability-weighted centroid of the ink run around it, except in rows where
+//!   the curve sweeps sideways (the run's edges move `sweep_cols` or more the same
+//!   way from the row before to the row after): there the midpoint of the row
+//!   before's leading edge and the row after's trailing edge, which cancels the
+//!   pen (`sweep_positions`).
 //! * **Dark bands (with the track's ink).** After tracing, a gap whose rows are
 //!   mostly covered by a dark scan bar is interpolated across: the curve is
 //!   hidden there, not missing (`occluded`).
@@ -160,7 +166,7 @@ pub struct TraceParams {
     /// Sideways move, in columns, from which a row counts as a sweep: both edges
     /// of the curve's ink run move at least this far, the same way, from the row
     /// before to the row after. A sweep row's position is read from those
-    /// neighbours' edges instead of its own run ([`sweep_positions`]).
+    /// neighbours' edges instead of its own run.
     pub sweep_cols: f32,
 }
 
@@ -225,7 +231,8 @@ impl TraceParams {
 
 /// Traces one curve through `map`: for every map row, the sub-pixel column of the
 /// curve (the probability-weighted centroid of the ink run around the chosen
-/// column, pixel centres at integers), or `None` where the row has no curve ink.
+/// column, or in a sweeping row the position read from its neighbours' runs;
+/// pixel centres at integers), or `None` where the row has no curve ink.
 ///
 /// With a `seed`, the path passes through the ink nearest the seed and is traced
 /// outward from the seed's row, down and up; without one, it is the best path over
