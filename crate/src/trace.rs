@@ -35,10 +35,12 @@
 //!   paper price, so a plain Viterbi prefers a solid line to a dashed one running
 //!   next to it. The map's ink is cut into components (8-connected runs, except
 //!   that a run with two peaks is split at its valley, so two curves running side
-//!   by side and touching stay apart), and each pixel gets its component's extent
-//!   in rows. A seed on a short component (a dash or a dot) makes ink of long
-//!   components cost `style` per row; a seed on a long one makes ink of short
-//!   components cost it. `style` stays under the paper price, so a curve whose
+//!   by side and touching stay apart), and each pixel gets its component's length:
+//!   the larger of the rows and the columns it spans (a fast sideways stroke of a
+//!   solid curve spans few rows but many columns). A seed on a component spanning
+//!   few rows (a dash or a dot, also where the dashed curve sweeps sideways) makes
+//!   ink of long components cost `style` per row; a seed on a long one makes ink
+//!   of short components cost it. `style` stays under the paper price, so a curve whose
 //!   own style changes (dashes merged with a solid line where they touch it) is
 //!   still followed rather than left for paper.
 //!
@@ -402,14 +404,14 @@ const APPEARANCE_ROWS: usize = 64;
 /// median (a 1-bit print resized to the model width, blotchy or broken ink).
 const MAX_SPREAD: f32 = 0.15;
 
-/// Components spanning fewer rows than this are dashes or dots (the golden
-/// prints' dashes span 5 to 15 map rows, dots 2 to 5).
+/// Components shorter than this (rows or columns spanned, the larger) are dashes
+/// or dots (the golden prints' dashes span 5 to 15 map rows, dots 2 to 5).
 const SHORT_EXTENT: u8 = 20;
 /// A seed on a component spanning at most this many rows is on a dashed or
 /// dotted curve (a solid line broken by a faint stretch spans more).
 const DASH_EXTENT: u8 = 24;
-/// Components spanning more rows than this are solid lines (or dashes merged
-/// with one where they touch it).
+/// Components longer than this (rows or columns spanned, the larger) are solid
+/// lines (or dashes merged with one where they touch it).
 const LONG_EXTENT: u8 = 48;
 
 /// Scratch arrays for one row of the DP.
@@ -461,15 +463,18 @@ impl<'a> Tracer<'a> {
     }
 
     /// Learns the seeded curve's style from its component at `(r0, c0)`: a dashed
-    /// or dotted seed makes long components cost `style` per row, a solid seed
+    /// or dotted seed (a component spanning at most `DASH_EXTENT` rows) makes long
+    /// components cost `style` per row, a solid seed
     /// makes short ones cost it.
     fn set_style(&mut self, r0: usize, c0: usize) {
         if self.p.style <= 0.0 {
             return;
         }
-        self.extent = component_extents(self.map, self.gap_u8, MAX_SPLIT);
-        let e = self.extent.get(r0 * self.map.width + c0).copied().unwrap_or(0);
-        let dashed = e <= DASH_EXTENT;
+        let (extent, seed_rows) = component_extents(self.map, self.gap_u8, MAX_SPLIT, (r0, c0));
+        self.extent = extent;
+        // By the rows the seed's component spans: a dash of a curve that sweeps
+        // sideways spans many columns in few rows.
+        let dashed = seed_rows <= DASH_EXTENT;
         for (x, c) in self.style_cost.iter_mut().enumerate() {
             let x = x as u8;
             *c = if x == 0 {
@@ -1012,13 +1017,14 @@ fn prediction_weights(max_points: usize) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Row extent (rows spanned, capped at 255) of the ink component holding each
-/// pixel; 0 on paper. Components are 8-connected runs of ink, except that a run
+/// Length of the ink component holding each pixel: the larger of the rows and the
+/// columns it spans, capped at 255; 0 on paper. With it, the rows spanned by the
+/// component holding `seed` (row, column; 0 when that pixel is paper). Components are 8-connected runs of ink, except that a run
 /// with two peaks (a valley between them under `VALLEY` of the lower peak) is
 /// split there and its halves connect to the rows above and below only where
 /// they overlap: two curves running side by side, touching, stay apart. Union-find
 /// over the pieces of the rows' runs.
-fn component_extents(map: &ProbMap, gap: u8, max_split: usize) -> Vec<u8> {
+fn component_extents(map: &ProbMap, gap: u8, max_split: usize, seed: (usize, usize)) -> (Vec<u8>, u8) {
     let (w, h) = (map.width, map.height);
     // Pieces as (row, first, last column, flags): bit 0 = split on the left,
     // bit 1 = split on the right, bit 2 = a valley's lowest pixel. row_start[r] = index of row r's first piece.
@@ -1091,19 +1097,42 @@ fn component_extents(map: &ProbMap, gap: u8, max_split: usize) -> Vec<u8> {
             }
         }
     }
+    // Rows and columns each component spans.
     let mut first = vec![u32::MAX; runs.len()];
     let mut last = vec![0u32; runs.len()];
+    let mut left = vec![u32::MAX; runs.len()];
+    let mut right = vec![0u32; runs.len()];
     for (j, run) in runs.iter().enumerate() {
         let root = find(&mut parent, j as u32) as usize;
         first[root] = first[root].min(run.0);
         last[root] = last[root].max(run.0);
+        left[root] = left[root].min(run.1);
+        right[root] = right[root].max(run.2);
     }
     let ext: Vec<u8> = (0..runs.len())
         .map(|j| {
             let root = find(&mut parent, j as u32) as usize;
-            (last[root] - first[root] + 1).min(255) as u8
+            let (rows, cols) = (last[root] - first[root] + 1, right[root] - left[root] + 1);
+            rows.max(cols).min(255) as u8
         })
         .collect();
+    // The rows the seed's component spans (a valley pixel: the longer of its sides').
+    let mut rows_of = |j: usize| {
+        let root = find(&mut parent, j as u32) as usize;
+        (last[root] - first[root] + 1).min(255) as u8
+    };
+    let seed_rows = match runs.iter().position(|&(r, lo, hi, _)| {
+        r as usize == seed.0 && lo as usize <= seed.1 && seed.1 <= hi as usize
+    }) {
+        Some(j) if runs[j].3 & 4 != 0 => {
+            let same_row = |i: usize| runs.get(i).is_some_and(|p| p.0 == runs[j].0);
+            let a = j.checked_sub(1).filter(|&i| same_row(i)).map_or(0, &mut rows_of);
+            let b = Some(j + 1).filter(|&i| same_row(i)).map_or(0, &mut rows_of);
+            a.max(b).max(1)
+        }
+        Some(j) => rows_of(j),
+        None => 0,
+    };
     let mut out = vec![0u8; w * h];
     for j in 0..runs.len() {
         let (r, lo, hi, flags) = runs[j];
@@ -1119,7 +1148,7 @@ fn component_extents(map: &ProbMap, gap: u8, max_split: usize) -> Vec<u8> {
             *x = e;
         }
     }
-    out
+    (out, seed_rows)
 }
 
 /// Runs up to this many columns wide (a few curves side by side) may be split at
@@ -1499,6 +1528,43 @@ mod tests {
             eprintln!("dashed next to solid, seed row {seed_row}: on solid {fa:.4}, on dashed {fb:.4}");
             assert!(fa >= 0.98 && fb >= 0.85, "seed row {seed_row}: on solid {fa}, on dashed {fb}");
         }
+    }
+
+    #[test]
+    fn components_are_as_long_as_their_row_or_column_span() {
+        // A fast stroke (5 rows, 166 columns), a vertical dash (10 rows, 3 columns)
+        // and a dash of a curve sweeping sideways (3 rows, 31 columns).
+        let (w, h) = (200usize, 60usize);
+        let mut map = ProbMap { width: w, height: h, data: vec![0u8; w * h] };
+        let mut ink = |r: usize, cols: std::ops::Range<usize>| {
+            for c in cols {
+                map.data[r * w + c] = 255;
+            }
+        };
+        for k in 0..5 {
+            ink(10 + k, 20 + 30 * k..20 + 30 * k + 46);
+        }
+        for r in 30..40 {
+            ink(r, 100..103);
+        }
+        for r in 50..53 {
+            ink(r, 60..91);
+        }
+        let gap = quantise_ceil(TraceParams::default().gap);
+        let at = |e: &[u8], r: usize, c: usize| e[r * w + c];
+        let (e, stroke_rows) = component_extents(&map, gap, MAX_SPLIT, (12, 100));
+        // The stroke is long although it spans only 5 rows: a dashed curve's path
+        // must not ride it for free.
+        assert_eq!((at(&e, 12, 100), stroke_rows), (166, 5));
+        assert!(at(&e, 12, 100) > LONG_EXTENT);
+        let (e, dash_rows) = component_extents(&map, gap, MAX_SPLIT, (35, 101));
+        assert_eq!((at(&e, 35, 101), dash_rows), (10, 10));
+        // A seed on the sideways dash is on a dashed curve (by its rows), though
+        // the dash spans 31 columns.
+        let (e, side_rows) = component_extents(&map, gap, MAX_SPLIT, (51, 75));
+        assert_eq!((at(&e, 51, 75), side_rows), (31, 3));
+        assert!(side_rows <= DASH_EXTENT);
+        assert_eq!(at(&e, 0, 0), 0);
     }
 
     #[test]
