@@ -464,8 +464,7 @@ impl<'a> Tracer<'a> {
 
     /// Learns the seeded curve's style from its component at `(r0, c0)`: a dashed
     /// or dotted seed (a component spanning at most `DASH_EXTENT` rows) makes long
-    /// components cost `style` per row, a solid seed
-    /// makes short ones cost it.
+    /// components cost `style` per row, a solid seed makes short ones cost it.
     fn set_style(&mut self, r0: usize, c0: usize) {
         if self.p.style <= 0.0 {
             return;
@@ -1019,11 +1018,12 @@ fn prediction_weights(max_points: usize) -> Vec<Vec<f32>> {
 
 /// Length of the ink component holding each pixel: the larger of the rows and the
 /// columns it spans, capped at 255; 0 on paper. With it, the rows spanned by the
-/// component holding `seed` (row, column; 0 when that pixel is paper). Components are 8-connected runs of ink, except that a run
-/// with two peaks (a valley between them under `VALLEY` of the lower peak) is
-/// split there and its halves connect to the rows above and below only where
-/// they overlap: two curves running side by side, touching, stay apart. Union-find
-/// over the pieces of the rows' runs.
+/// component holding `seed` (row, column; 0 when that pixel is paper).
+/// Components are 8-connected runs of ink, except that a run with two peaks (a
+/// valley between them under `VALLEY` of the lower peak) is split there and its
+/// halves connect to the rows above and below only where they overlap: two curves
+/// running side by side, touching, stay apart. Union-find over the pieces of the
+/// rows' runs.
 fn component_extents(map: &ProbMap, gap: u8, max_split: usize, seed: (usize, usize)) -> (Vec<u8>, u8) {
     let (w, h) = (map.width, map.height);
     // Pieces as (row, first, last column, flags): bit 0 = split on the left,
@@ -1109,40 +1109,31 @@ fn component_extents(map: &ProbMap, gap: u8, max_split: usize, seed: (usize, usi
         left[root] = left[root].min(run.1);
         right[root] = right[root].max(run.2);
     }
-    let ext: Vec<u8> = (0..runs.len())
+    // Per piece: its component's length and the rows it spans.
+    let (ext, span_rows): (Vec<u8>, Vec<u8>) = (0..runs.len())
         .map(|j| {
             let root = find(&mut parent, j as u32) as usize;
             let (rows, cols) = (last[root] - first[root] + 1, right[root] - left[root] + 1);
-            rows.max(cols).min(255) as u8
+            (rows.max(cols).min(255) as u8, rows.min(255) as u8)
         })
-        .collect();
-    // The rows the seed's component spans (a valley pixel: the longer of its sides').
-    let mut rows_of = |j: usize| {
-        let root = find(&mut parent, j as u32) as usize;
-        (last[root] - first[root] + 1).min(255) as u8
-    };
-    let seed_rows = match runs.iter().position(|&(r, lo, hi, _)| {
-        r as usize == seed.0 && lo as usize <= seed.1 && seed.1 <= hi as usize
-    }) {
-        Some(j) if runs[j].3 & 4 != 0 => {
-            let same_row = |i: usize| runs.get(i).is_some_and(|p| p.0 == runs[j].0);
-            let a = j.checked_sub(1).filter(|&i| same_row(i)).map_or(0, &mut rows_of);
-            let b = Some(j + 1).filter(|&i| same_row(i)).map_or(0, &mut rows_of);
-            a.max(b).max(1)
-        }
-        Some(j) => rows_of(j),
-        None => 0,
-    };
-    let mut out = vec![0u8; w * h];
-    for j in 0..runs.len() {
-        let (r, lo, hi, flags) = runs[j];
-        // A valley pixel takes the longer extent of its two sides.
-        let e = if flags & 4 != 0 {
-            let side = |i: Option<usize>| i.and_then(|i| runs.get(i).filter(|p| p.0 == r).map(|_| ext[i])).unwrap_or(0);
+        .unzip();
+    // A piece's value; a valley pixel takes the larger of its two sides'.
+    let value = |vals: &[u8], j: usize| {
+        let (r, _, _, flags) = runs[j];
+        if flags & 4 != 0 {
+            let side = |i: Option<usize>| i.and_then(|i| runs.get(i).filter(|p| p.0 == r).map(|_| vals[i])).unwrap_or(0);
             side(j.checked_sub(1)).max(side(Some(j + 1))).max(1)
         } else {
-            ext[j]
-        };
+            vals[j]
+        }
+    };
+    let seed_rows = row_start
+        .get(seed.0..seed.0 + 2)
+        .and_then(|b| (b[0]..b[1]).find(|&j| runs[j].1 as usize <= seed.1 && seed.1 <= runs[j].2 as usize))
+        .map_or(0, |j| value(&span_rows, j));
+    let mut out = vec![0u8; w * h];
+    for (j, &(r, lo, hi, _)) in runs.iter().enumerate() {
+        let e = value(&ext, j);
         let base = r as usize * w;
         for x in out[base + lo as usize..=base + hi as usize].iter_mut() {
             *x = e;
