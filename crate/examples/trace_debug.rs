@@ -72,6 +72,7 @@ fn params() -> TraceParams {
             "appearance" => p.appearance = v,
             "appearance_tol" => p.appearance_tol = v,
             "sweep_cols" => p.sweep_cols = v,
+            "grid_rows" => p.grid_rows = v as usize,
             _ => panic!("TRACE_SET: unknown parameter {k}"),
         }
     }
@@ -538,7 +539,7 @@ fn eval(dir: &Path, models: &[String]) {
         .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
     names.sort();
-    let mut sums: std::collections::BTreeMap<String, (usize, usize, f64, f64)> = Default::default();
+    let mut sums: std::collections::BTreeMap<String, (usize, usize, f64, f64, f64)> = Default::default();
     let mut agree_all = Vec::new();
     for name in &names {
         let d = dir.join(name);
@@ -565,11 +566,22 @@ fn eval(dir: &Path, models: &[String]) {
                 (f64::NAN, 0.0)
             };
             let ok = nmae <= 0.01 && cov >= 0.98;
+            // Samples given a value beyond the ends of the true curve (as a fraction of its samples).
+            let beyond = if cols.iter().all(Option::is_none) {
+                0.0
+            } else {
+                let curve = to_curve(&l, &cols);
+                let (t0, t1) = (l.truth.first().map_or(0.0, |t| t.0), l.truth.last().map_or(0.0, |t| t.0));
+                let step = (t1 - t0) / l.truth.len().max(2) as f64;
+                let n = curve.depth.iter().zip(&curve.value).filter(|(d, v)| v.is_some() && (**d < t0 - step || **d > t1 + step)).count();
+                n as f64 / l.truth.len().max(1) as f64
+            };
             println!(
-                "{} {m:5} {name:12} {:28} NMAE {nmae:.5} cov {:6.2}%",
+                "{} {m:5} {name:12} {:28} NMAE {nmae:.5} cov {:6.2}% beyond {:6.1}%",
                 if ok { "ok  " } else { "FAIL" },
                 tags.trim(),
-                cov * 100.0
+                cov * 100.0,
+                beyond * 100.0
             );
             for tag in std::iter::once("all").chain(tags.split_whitespace()) {
                 let e = sums.entry(format!("{m} {tag}")).or_default();
@@ -577,6 +589,7 @@ fn eval(dir: &Path, models: &[String]) {
                 e.1 += usize::from(ok);
                 e.2 += if nmae.is_finite() { nmae } else { 0.0 };
                 e.3 += cov;
+                e.4 += beyond;
             }
             paths.push(cols);
         }
@@ -596,13 +609,14 @@ fn eval(dir: &Path, models: &[String]) {
             agree_all.push(f);
         }
     }
-    println!("summary (cases, pass, mean NMAE, mean coverage):");
-    for (k, (n, ok, s, c)) in &sums {
+    println!("summary (cases, pass, mean NMAE, mean coverage, mean samples beyond the true curve's ends):");
+    for (k, (n, ok, s, c, b)) in &sums {
         println!(
-            "  {k:16} n {n:3} pass {ok:3} ({:5.1}%) NMAE {:.5} cov {:.4}",
+            "  {k:16} n {n:3} pass {ok:3} ({:5.1}%) NMAE {:.5} cov {:.4} beyond {:.4}",
             100.0 * *ok as f64 / *n as f64,
             s / *n as f64,
-            c / *n as f64
+            c / *n as f64,
+            b / *n as f64
         );
     }
     if !agree_all.is_empty() {

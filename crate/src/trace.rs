@@ -53,6 +53,11 @@
 //!   last kept row with the kept path's direction; and a sideways move over paper
 //!   more than `far_cols` columns from any ink costs `jump_far` per column (a
 //!   curve does not leap across blank paper).
+//! * **Grid lines the model marked (with the track's ink).** Before tracing, ink
+//!   that lies on a grid line drawn down the track and nowhere beside it, in long
+//!   stretches that together hold a third of the track, is set to paper in a copy
+//!   of the map (`grid`): on a faded print, or below the end of a log, the model
+//!   can mark a heavy grid line that the path would otherwise follow as a curve.
 //! * **Straight stretches (with the track's ink).** Before tracing, straight
 //!   near-vertical ink lines that continue the model's curve but that it left
 //!   out (a constant stretch looks like grid to it) are marked in a copy of the
@@ -91,6 +96,7 @@
 
 use crate::error::{Error, Result};
 
+mod grid;
 mod occluded;
 mod straight;
 
@@ -170,6 +176,12 @@ pub struct TraceParams {
     /// before to the row after. A sweep row's position is read from those
     /// neighbours' edges instead of its own run.
     pub sweep_cols: f32,
+    /// With the track's ink ([`trace_with_ink`]): the fewest rows in which the map
+    /// has ink on a grid line drawn down the track and nowhere beside it that make
+    /// a stretch of that line; when such stretches hold a third of the track's
+    /// rows, the model is marking the line itself and they are set to paper (0:
+    /// never). A curve crossing a grid line lies on it for a few rows only.
+    pub grid_rows: usize,
 }
 
 impl Default for TraceParams {
@@ -193,6 +205,7 @@ impl Default for TraceParams {
             appearance: 2.0,
             appearance_tol: 0.06,
             sweep_cols: 2.0,
+            grid_rows: 160,
         }
     }
 }
@@ -250,8 +263,8 @@ pub fn trace(map: &ProbMap, seed: Option<Seed>, params: &TraceParams) -> Result<
 }
 
 /// As [`trace`], with the track's ink as the model saw it (`preprocess::Track::data`:
-/// `width * height` values, ink = 1.0): straight stretches the model left out are
-/// marked from it, gaps under dark scan bars are interpolated, and with a seed the
+/// `width * height` values, ink = 1.0): grid lines the model marked are taken out,
+/// straight stretches it left out are marked, gaps under dark scan bars are interpolated, and with a seed the
 /// path also prefers ink as dark as the seeded curve's ([`TraceParams::appearance`]).
 pub fn trace_with_ink(
     map: &ProbMap,
@@ -285,6 +298,8 @@ pub fn trace_with_ink(
         ));
     }
     // Straight stretches of the curve that the model left out, from the track's ink.
+    let ungridded = ink.and_then(|i| grid::unmark_grid(map, i, gap_u8, params.grid_rows));
+    let map = ungridded.as_ref().unwrap_or(map);
     let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
     let map = marked.as_ref().unwrap_or(map);
     let mut tracer = Tracer::new(map, params);
