@@ -560,22 +560,16 @@ fn eval(dir: &Path, models: &[String]) {
                 std::fs::write(Path::new(&dump).join(format!("eval-{name}-case.ink")), ink)
                     .unwrap();
             }
-            let (nmae, cov) = if cols.iter().any(Option::is_some) {
-                score(&to_curve(&l, &cols), &l.truth, &l.cal)
-            } else {
-                (f64::NAN, 0.0)
-            };
+            let curve = cols.iter().any(Option::is_some).then(|| to_curve(&l, &cols));
+            let (nmae, cov) = curve.as_ref().map_or((f64::NAN, 0.0), |c| score(c, &l.truth, &l.cal));
             let ok = nmae <= 0.01 && cov >= 0.98;
             // Samples given a value beyond the ends of the true curve (as a fraction of its samples).
-            let beyond = if cols.iter().all(Option::is_none) {
-                0.0
-            } else {
-                let curve = to_curve(&l, &cols);
+            let beyond = curve.as_ref().map_or(0.0, |curve| {
                 let (t0, t1) = (l.truth.first().map_or(0.0, |t| t.0), l.truth.last().map_or(0.0, |t| t.0));
                 let step = (t1 - t0) / l.truth.len().max(2) as f64;
                 let n = curve.depth.iter().zip(&curve.value).filter(|(d, v)| v.is_some() && (**d < t0 - step || **d > t1 + step)).count();
                 n as f64 / l.truth.len().max(1) as f64
-            };
+            });
             println!(
                 "{} {m:5} {name:12} {:28} NMAE {nmae:.5} cov {:6.2}% beyond {:6.1}%",
                 if ok { "ok  " } else { "FAIL" },

@@ -297,7 +297,8 @@ pub fn trace_with_ink(
              is in this track, and that the scan is not inverted (ink must be dark on light paper)",
         ));
     }
-    // Straight stretches of the curve that the model left out, from the track's ink.
+    // Grid lines the model marked, and straight stretches of the curve that it
+    // left out, from the track's ink.
     let ungridded = ink.and_then(|i| grid::unmark_grid(map, i, gap_u8, params.grid_rows));
     let map = ungridded.as_ref().unwrap_or(map);
     let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));

@@ -8,7 +8,8 @@
 //! hundreds of rows as if the log read one value there. This step takes such ink
 //! out of a copy of the map:
 //!
-//! * **Grid lines** come from the track's own ink: runs of at most
+//! * **Grid lines** come from the track's own ink (dark as [`super::straight`]
+//!   counts it): runs of at most
 //!   [`MAX_LINE_WIDTH`] columns each dark along more than [`LINE_FRACTION`] of
 //!   the track, widened by [`SLACK`] columns each side for the map's blur.
 //! * A row holds **the line alone** when the map has ink in the band centred
@@ -28,10 +29,9 @@
 //! track: it becomes a gap there, not a wrong value. [`super::straight`] does not
 //! restore ink in grid columns either.
 
+use super::straight::dark_counts;
 use super::ProbMap;
 
-/// Ink (0..1) from which a pixel is dark.
-const DARK: f32 = 0.25;
 /// Columns dark along more than this fraction of the track are a grid line or
 /// border drawn down the track (even where fading broke it up).
 const LINE_FRACTION: f32 = 0.6;
@@ -60,12 +60,7 @@ pub(super) fn unmark_grid(map: &ProbMap, ink: &[f32], gap_level: u8, min_rows: u
     if min_rows == 0 || w == 0 || h == 0 || ink.len() != w * h || map.data.len() != w * h {
         return None;
     }
-    let mut col_dark = vec![0usize; w];
-    for row in ink.chunks_exact(w) {
-        for (n, &v) in col_dark.iter_mut().zip(row) {
-            *n += usize::from(v > DARK);
-        }
-    }
+    let (col_dark, _) = dark_counts(ink, w);
     let line_col: Vec<bool> = col_dark.iter().map(|&n| n as f32 > LINE_FRACTION * h as f32).collect();
     let mut out: Option<ProbMap> = None;
     let mut c = 0;
@@ -84,7 +79,7 @@ pub(super) fn unmark_grid(map: &ProbMap, ink: &[f32], gap_level: u8, min_rows: u
         let centre = (start + c - 1) as f32 / 2.0;
         let (a, b) = (start.saturating_sub(SLACK), (c - 1 + SLACK).min(w - 1));
         let rows = line_rows(map, a, b, centre, gap_level, min_rows);
-        if rows.is_empty() || (rows.len() as f32) < MIN_SHARE * h as f32 {
+        if (rows.len() as f32) < MIN_SHARE * h as f32 {
             continue;
         }
         let m = out.get_or_insert_with(|| map.clone());

@@ -54,6 +54,26 @@ const JOIN_COLS: usize = 3;
 /// Reach, in rows past a line's end, of its join with the model's ink.
 const JOIN_ROWS: usize = 12;
 
+/// Dark pixels (ink over [`DARK`]) in each column and in each row of a track
+/// `w` columns wide (`ink`: ink = 1.0, row by row).
+pub(super) fn dark_counts(ink: &[f32], w: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut cols = vec![0usize; w];
+    let rows = ink
+        .chunks_exact(w.max(1))
+        .map(|row| {
+            let mut n = 0;
+            for (cd, &v) in cols.iter_mut().zip(row) {
+                if v > DARK {
+                    *cd += 1;
+                    n += 1;
+                }
+            }
+            n
+        })
+        .collect();
+    (cols, rows)
+}
+
 /// A line being followed down the track.
 struct Chain {
     /// Centre column of its last dark run.
@@ -96,18 +116,8 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
         return None;
     }
     let dark = |r: usize, c: usize| ink[r * w + c] > DARK;
-    let mut col_dark = vec![0usize; w];
-    let mut grid_row = vec![false; h];
-    for (r, g) in grid_row.iter_mut().enumerate() {
-        let mut n = 0;
-        for (c, cd) in col_dark.iter_mut().enumerate() {
-            if dark(r, c) {
-                *cd += 1;
-                n += 1;
-            }
-        }
-        *g = n as f32 > GRID_FRACTION * w as f32;
-    }
+    let (col_dark, row_dark) = dark_counts(ink, w);
+    let grid_row: Vec<bool> = row_dark.iter().map(|&n| n as f32 > GRID_FRACTION * w as f32).collect();
     let mut grid_col = vec![false; w];
     for (c, &n) in col_dark.iter().enumerate() {
         if n as f32 > GRID_FRACTION * h as f32 {
