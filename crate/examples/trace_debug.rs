@@ -73,6 +73,7 @@ fn params() -> TraceParams {
             "appearance_tol" => p.appearance_tol = v,
             "sweep_cols" => p.sweep_cols = v,
             "grid_rows" => p.grid_rows = v as usize,
+            "tail_rows" => p.tail_rows = v as usize,
             _ => panic!("TRACE_SET: unknown parameter {k}"),
         }
     }
@@ -558,6 +559,14 @@ fn eval(dir: &Path, models: &[String]) {
                 let ink: Vec<u8> = l.track.data.iter().flat_map(|v| v.to_le_bytes()).collect();
                 std::fs::create_dir_all(&dump).unwrap();
                 std::fs::write(Path::new(&dump).join(format!("eval-{name}-case.ink")), ink)
+                    .unwrap();
+                let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+                let mut csv = String::from("row,trace,truth\n");
+                for (r, (c, t)) in cols.iter().zip(truth_cols(&l)).enumerate() {
+                    csv += &format!("{r},{},{}\n", f(c.map(f64::from)), f(t));
+                }
+                std::fs::write(Path::new(&dump).join(format!("eval-{name}-{m}.csv")), csv).unwrap();
+                std::fs::write(Path::new(&dump).join(format!("eval-{name}-{m}.meta")), format!("{} {}\n", l.map.width, l.map.height))
                     .unwrap();
             }
             let curve = cols.iter().any(Option::is_some).then(|| to_curve(&l, &cols));

@@ -96,6 +96,7 @@
 
 use crate::error::{Error, Result};
 
+mod ends;
 mod grid;
 mod occluded;
 mod straight;
@@ -182,6 +183,11 @@ pub struct TraceParams {
     /// rows, the model is marking the line itself and they are set to paper (0:
     /// never). A curve crossing a grid line lies on it for a few rows only.
     pub grid_rows: usize,
+    /// The shortest straight tail, in rows, taken out at either end of the path:
+    /// where the path holds within a column or so of one place up to the end of
+    /// the track while the rest of it moves, the log has ended and the model is
+    /// marking a line (`trace/ends.rs`; 0: never).
+    pub tail_rows: usize,
 }
 
 impl Default for TraceParams {
@@ -206,6 +212,7 @@ impl Default for TraceParams {
             appearance_tol: 0.06,
             sweep_cols: 2.0,
             grid_rows: 160,
+            tail_rows: 160,
         }
     }
 }
@@ -247,7 +254,9 @@ impl TraceParams {
 /// Traces one curve through `map`: for every map row, the sub-pixel column of the
 /// curve (the probability-weighted centroid of the ink run around the chosen
 /// column, or in a sweeping row the position read from its neighbours' runs;
-/// pixel centres at integers), or `None` where the row has no curve ink.
+/// pixel centres at integers), or `None` where the row has no curve ink. A line
+/// the path held past the log's end, straight while the rest of the path moves,
+/// is `None` too ([`TraceParams::tail_rows`]).
 ///
 /// With a `seed`, the path passes through the ink nearest the seed and is traced
 /// outward from the seed's row, down and up; without one, it is the best path over
@@ -304,10 +313,12 @@ pub fn trace_with_ink(
     let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
     let map = marked.as_ref().unwrap_or(map);
     let mut tracer = Tracer::new(map, params);
+    let mut seed_row = None;
     let cols: Vec<usize> = match seed {
         None => tracer.run(0, h, None),
         Some(s) => {
             let (r0, c0) = tracer.seed_pixel(s)?;
+            seed_row = Some(r0);
             tracer.far = true;
             tracer.set_style(r0, c0);
             let both = |t: &Tracer| {
@@ -330,6 +341,8 @@ pub fn trace_with_ink(
         runs.push(run_at(tracer.row(r), c, gap_u8));
     }
     sweep_positions(&runs, &mut out, params.sweep_cols);
+    // A line the path followed past the log's end.
+    ends::drop_straight_tails(&mut out, params.tail_rows, seed_row);
     let found = out.iter().filter(|v| v.is_some()).count();
     if (found as f64) < f64::from(params.min_rows_fraction) * h as f64 || found == 0 {
         return Err(Error::no_curve(format!(

@@ -1,0 +1,225 @@
+//! Where the log ends.
+//!
+//! A print often runs on past the end of a log (or starts before it): the grid
+//! goes on, but the curve has stopped. Below the end the model can still mark a
+//! grid line, a track border or a faint vertical rule in pieces, and with no
+//! curve left to follow the path takes them: the log would read one value for
+//! hundreds of rows past its end.
+//!
+//! A curve read from a log moves: over [`BLOCK`]-row blocks its centre column
+//! changes from block to block. A line does not. This step finds the **straight
+//! tail** at each end of the traced path: the blocks from that end inward whose
+//! median column stays within [`BAND`] columns of the tail's centre, up to the
+//! first block that leaves the band. The tail is a line past the log's end, and
+//! becomes a gap, when
+//!
+//! * it spans at least [`TraceParams::tail_rows`](super::TraceParams::tail_rows)
+//!   rows,
+//! * its block medians wander by at most [`MAX_WANDER`] columns (standard
+//!   deviation): a log read near one value still moves more than that, and
+//! * the path keeps at least [`MIN_REST`] traced rows outside it, so the track
+//!   holds a curve that moves.
+//!
+//! The rows on the line in the block where the path left it go with the tail;
+//! rows of the tail more than [`ROW_BAND`] columns off the line stay.
+//!
+//! The cost: a real curve held within a column or so of one value over its last
+//! (or first) `tail_rows` rows, such as a caliper reading bit size to the bottom
+//! of the log, loses that stretch. It becomes a gap, not a wrong value. A seeded
+//! trace keeps a tail that holds its seed row.
+
+/// Rows per block; a block's position is the median column of its traced rows.
+const BLOCK: usize = 16;
+/// Farthest a tail block's median may lie from the tail's centre (the median of
+/// its first [`MIN_TAIL_BLOCKS`] blocks from the end), in columns.
+const BAND: f32 = 2.0;
+/// Largest standard deviation of a tail's block medians, in columns: a line the
+/// model marks wanders by its pen width at most; a log read near one value still
+/// moves more than this from block to block.
+const MAX_WANDER: f32 = 0.8;
+/// Farthest a row of the tail may lie from its centre, in columns, to be taken
+/// out with it (a row further off is the curve, or a stray mark, kept as it is).
+const ROW_BAND: f32 = 2.0 * BAND;
+/// Fewest blocks with traced rows in a tail (a tail of mostly empty blocks is a
+/// few specks, not a line).
+const MIN_TAIL_BLOCKS: usize = 3;
+/// Fewest traced rows the path must keep outside the tail for the tail to be
+/// taken out: the track must hold a curve that moves.
+const MIN_REST: usize = 64;
+
+/// Sets the straight tails of `cols` (see the module documentation) to `None`;
+/// `min_rows` is the shortest tail taken out (0: never), `keep` a row whose tail
+/// stays (the seed's).
+pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, keep: Option<usize>) {
+    if min_rows == 0 || cols.is_empty() {
+        return;
+    }
+    // Median column of each block's traced rows.
+    let blocks: Vec<Option<f32>> = cols
+        .chunks(BLOCK)
+        .map(|b| {
+            let mut v: Vec<f32> = b.iter().flatten().copied().collect();
+            if v.is_empty() {
+                return None;
+            }
+            v.sort_by(f32::total_cmp);
+            Some(v[v.len() / 2])
+        })
+        .collect();
+    for from_end in [true, false] {
+        let Some((start, end, centre)) = tail(&blocks, from_end) else {
+            continue;
+        };
+        let medians: Vec<f32> = blocks[start..=end].iter().flatten().copied().collect();
+        let mean = medians.iter().sum::<f32>() / medians.len() as f32;
+        let var =
+            medians.iter().map(|m| (m - mean) * (m - mean)).sum::<f32>() / medians.len() as f32;
+        if var.sqrt() > MAX_WANDER {
+            continue;
+        }
+        // Rows of the tail: its blocks, from its first traced row to its last.
+        let (r0, r1) = (start * BLOCK, ((end + 1) * BLOCK).min(cols.len()));
+        let traced: Vec<usize> = (r0..r1).filter(|&r| cols[r].is_some()).collect();
+        let (Some(&first), Some(&last)) = (traced.first(), traced.last()) else {
+            continue;
+        };
+        if last - first + 1 < min_rows || keep.is_some_and(|k| (r0..r1).contains(&k)) {
+            continue;
+        }
+        let rest = cols
+            .iter()
+            .take(r0)
+            .chain(cols.iter().skip(r1))
+            .flatten()
+            .count();
+        if rest < MIN_REST {
+            continue;
+        }
+        // With the rows on the line in the block where the path left it, up to
+        // the path's last row off the line.
+        let on_line = |c: &Option<f32>| c.is_none_or(|c| (c - centre).abs() <= ROW_BAND);
+        let (mut r0, mut r1) = (r0, r1);
+        if from_end {
+            let stop = r0.saturating_sub(BLOCK);
+            while r0 > stop && on_line(&cols[r0 - 1]) {
+                r0 -= 1;
+            }
+        } else {
+            let stop = (r1 + BLOCK).min(cols.len());
+            while r1 < stop && on_line(&cols[r1]) {
+                r1 += 1;
+            }
+        }
+        for c in &mut cols[r0..r1] {
+            if on_line(c) {
+                *c = None;
+            }
+        }
+    }
+}
+
+/// The blocks `(first, last)` of the straight tail at one end of the path and its
+/// centre column, when
+/// a block with traced rows leaves its band (else the whole path is straight and
+/// there is no tail to tell from a curve).
+fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
+    let order: Vec<usize> = if from_end {
+        (0..blocks.len()).rev().collect()
+    } else {
+        (0..blocks.len()).collect()
+    };
+    let filled: Vec<usize> = order.into_iter().filter(|&i| blocks[i].is_some()).collect();
+    let first = *filled.first()?;
+    let mut end: Vec<f32> = filled
+        .iter()
+        .take(MIN_TAIL_BLOCKS)
+        .filter_map(|&i| blocks[i])
+        .collect();
+    end.sort_by(f32::total_cmp);
+    let centre = end[end.len() / 2];
+    let (mut inner, mut n) = (first, 1usize);
+    for &i in &filled[1..] {
+        if (blocks[i]? - centre).abs() > BAND {
+            if n < MIN_TAIL_BLOCKS {
+                return None;
+            }
+            return Some(if from_end {
+                (inner, first, centre)
+            } else {
+                (first, inner, centre)
+            });
+        }
+        inner = i;
+        n += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A log that moves for `n` rows (a slow sine with a little noise, as a GR).
+    fn moving(n: usize) -> Vec<Option<f32>> {
+        (0..n)
+            .map(|r| Some(120.0 + 40.0 * (r as f32 / 37.0).sin() + ((r * 7) % 5) as f32 * 0.3))
+            .collect()
+    }
+
+    #[test]
+    fn a_line_in_pieces_past_the_end_becomes_a_gap() {
+        let mut cols = moving(600);
+        // Below the end: a grid line the model marked in pieces (half the rows).
+        cols.extend((0..400).map(|r| (r % 8 < 4).then_some(127.0 + (r % 3) as f32 * 0.5)));
+        let before = cols.clone();
+        drop_straight_tails(&mut cols, 160, None);
+        assert_eq!(cols[..600], before[..600], "the log keeps its values");
+        assert!(
+            cols[600..].iter().all(Option::is_none),
+            "the line past the end is a gap"
+        );
+
+        // The same at the top, before the log starts.
+        let mut cols: Vec<Option<f32>> = (0..300).map(|r| (r % 5 != 0).then_some(60.0)).collect();
+        cols.extend(moving(500));
+        drop_straight_tails(&mut cols, 160, None);
+        assert!(cols[..300].iter().all(Option::is_none));
+        assert!(cols[300..].iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn curves_that_move_and_short_or_seeded_tails_are_kept() {
+        // A log drifting slowly to its end (10 columns over 300 rows) still moves.
+        let mut drift = moving(600);
+        drift.extend((0..300).map(|r| Some(150.0 + r as f32 / 30.0 + ((r * 7) % 5) as f32 * 0.3)));
+        let before = drift.clone();
+        drop_straight_tails(&mut drift, 160, None);
+        assert_eq!(drift, before);
+
+        let line = |n: usize| {
+            (0..n)
+                .map(|r| (r % 2 == 0).then_some(90.0))
+                .collect::<Vec<_>>()
+        };
+        let cases: [(Vec<Option<f32>>, usize, Option<usize>); 4] = [
+            // A tail shorter than tail_rows.
+            ([moving(600), line(120)].concat(), 160, None),
+            // tail_rows 0: never.
+            ([moving(600), line(400)].concat(), 0, None),
+            // The seed lies on the tail.
+            ([moving(600), line(400)].concat(), 160, Some(800)),
+            // A path that is straight all along: nothing moves to tell it from.
+            (line(1000), 160, None),
+        ];
+        for (i, (cols, min_rows, keep)) in cases.into_iter().enumerate() {
+            let mut out = cols.clone();
+            drop_straight_tails(&mut out, min_rows, keep);
+            assert_eq!(out, cols, "case {i}");
+        }
+        // Under MIN_REST traced rows outside the tail: kept.
+        let mut few = [moving(40), line(400)].concat();
+        let before = few.clone();
+        drop_straight_tails(&mut few, 160, None);
+        assert_eq!(few, before);
+    }
+}
