@@ -183,10 +183,11 @@ pub struct TraceParams {
     /// rows, the model is marking the line itself and they are set to paper (0:
     /// never). A curve crossing a grid line lies on it for a few rows only.
     pub grid_rows: usize,
-    /// The shortest straight tail, in rows, taken out at either end of the path:
-    /// where the path holds within a column or so of one place up to the end of
-    /// the track while the rest of it moves, the log has ended and the model is
-    /// marking a line (`trace/ends.rs`; 0: never).
+    /// Where the log ends (`trace/ends.rs`; 0: never): the shortest straight tail,
+    /// in rows, taken out at either end of the path (where the path holds within
+    /// a column or so of one place up to the end of the track while the rest of
+    /// it moves, the model is marking a line), and the shortest break that cuts
+    /// off a far island there (a note written past the end of an unbroken log).
     pub tail_rows: usize,
 }
 
@@ -256,7 +257,8 @@ impl TraceParams {
 /// column, or in a sweeping row the position read from its neighbours' runs;
 /// pixel centres at integers), or `None` where the row has no curve ink. A line
 /// the path held past the log's end, straight while the rest of the path moves,
-/// is `None` too ([`TraceParams::tail_rows`]).
+/// and a few rows far past the end of an unbroken path are `None` too
+/// ([`TraceParams::tail_rows`]).
 ///
 /// With a `seed`, the path passes through the ink nearest the seed and is traced
 /// outward from the seed's row, down and up; without one, it is the best path over
@@ -341,8 +343,9 @@ pub fn trace_with_ink(
         runs.push(run_at(tracer.row(r), c, gap_u8));
     }
     sweep_positions(&runs, &mut out, params.sweep_cols);
-    // A line the path followed past the log's end.
+    // A line the path followed, or a note it took, past the log's end.
     ends::drop_straight_tails(&mut out, params.tail_rows, seed_row);
+    ends::drop_far_islands(&mut out, params.tail_rows, seed_row);
     let found = out.iter().filter(|v| v.is_some()).count();
     if (found as f64) < f64::from(params.min_rows_fraction) * h as f64 || found == 0 {
         return Err(Error::no_curve(format!(

@@ -23,10 +23,18 @@
 //! The rows on the line in the block where the path left it go with the tail;
 //! rows of the tail more than [`ROW_BAND`] columns off the line stay.
 //!
-//! The cost: a real curve held within a column or so of one value over its last
+//! Then the **far islands**: a note, a bracket or a stamp written past the end
+//! of the log is a few rows of ink that the model may take for a curve. A
+//! stretch at either end of the path that is cut off from the rest by at least
+//! `tail_rows` rows without a trace, by more than twice the rows it holds, and by
+//! more than twice the longest break inside the rest of the path becomes a gap
+//! ([`drop_far_islands`]). A faint curve broken up all along keeps its pieces.
+//!
+//! The costs: a real curve held within a column or so of one value over its last
 //! (or first) `tail_rows` rows, such as a caliper reading bit size to the bottom
-//! of the log, loses that stretch. It becomes a gap, not a wrong value. A seeded
-//! trace keeps a tail that holds its seed row.
+//! of the log, loses that stretch; a short stretch logged far below the rest of
+//! an unbroken log is lost. Both become gaps, not wrong values. A seeded trace
+//! keeps a tail or island that holds its seed row.
 
 /// Rows per block; a block's position is the median column of its traced rows.
 const BLOCK: usize = 16;
@@ -155,6 +163,64 @@ fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
     None
 }
 
+/// Rows without a trace that still join two stretches into one island.
+const ISLAND_JOIN: usize = 40;
+
+/// Sets far islands at the ends of `cols` to `None`: a stretch of the path at its
+/// first or last end that is cut off from the rest by at least `min_gap` rows
+/// without a trace, by more than twice as many rows as it holds, and by more than
+/// twice the longest break inside the rest of the path. A curve that is followed
+/// without long breaks does not resume for a few rows far past its end: such an
+/// island is a note, a bracket or a stamp written beside the log (0: never).
+/// `keep` is a row whose island stays (the seed's).
+pub(super) fn drop_far_islands(cols: &mut [Option<f32>], min_gap: usize, keep: Option<usize>) {
+    if min_gap == 0 {
+        return;
+    }
+    // Islands: [first, last] rows of stretches joined across short breaks.
+    let mut islands: Vec<(usize, usize)> = Vec::new();
+    for (r, c) in cols.iter().enumerate() {
+        if c.is_none() {
+            continue;
+        }
+        match islands.last_mut() {
+            Some(last) if r - last.1 <= ISLAND_JOIN => last.1 = r,
+            _ => islands.push((r, r)),
+        }
+    }
+    while islands.len() >= 2 {
+        let longest_break =
+            |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
+        let n = islands.len();
+        let last = (
+            islands[n - 1],
+            islands[n - 1].0 - islands[n - 2].1,
+            longest_break(&islands[..n - 1]),
+            n - 1,
+        );
+        let first = (
+            islands[0],
+            islands[1].0 - islands[0].1,
+            longest_break(&islands[1..]),
+            0,
+        );
+        let far = [last, first]
+            .into_iter()
+            .find(|&((a, b), gap, longest, _)| {
+                let held = cols[a..=b].iter().flatten().count();
+                gap > min_gap
+                    && gap > 2 * held
+                    && gap > 2 * longest
+                    && !keep.is_some_and(|k| (a..=b).contains(&k))
+            });
+        let Some(((a, b), _, _, i)) = far else { break };
+        for c in &mut cols[a..=b] {
+            *c = None;
+        }
+        islands.remove(i);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +287,66 @@ mod tests {
         let before = few.clone();
         drop_straight_tails(&mut few, 160, None);
         assert_eq!(few, before);
+    }
+
+    /// `n` rows without a trace.
+    fn paper(n: usize) -> Vec<Option<f32>> {
+        vec![None; n]
+    }
+
+    #[test]
+    fn a_few_rows_far_past_a_continuous_log_are_a_note_and_become_a_gap() {
+        let note = || {
+            (0..40)
+                .map(|r| Some(200.0 + (r % 9) as f32))
+                .collect::<Vec<_>>()
+        };
+        let mut cols = [moving(600), paper(300), note()].concat();
+        drop_far_islands(&mut cols, 160, None);
+        assert_eq!(cols[..600], moving(600)[..]);
+        assert!(cols[600..].iter().all(Option::is_none));
+
+        let mut cols = [note(), paper(300), moving(600)].concat();
+        drop_far_islands(&mut cols, 160, None);
+        assert!(cols[..340].iter().all(Option::is_none));
+        assert_eq!(cols[340..], moving(600)[..]);
+    }
+
+    #[test]
+    fn islands_near_the_log_long_ones_and_those_of_a_broken_curve_are_kept() {
+        let cases: [(Vec<Option<f32>>, usize, Option<usize>); 5] = [
+            // The break is under min_gap.
+            ([moving(600), paper(150), moving(40)].concat(), 160, None),
+            // The island holds more than half as many rows as the break.
+            ([moving(600), paper(300), moving(200)].concat(), 160, None),
+            // A faint curve broken up all along: its last piece is no further off.
+            (
+                [
+                    moving(100),
+                    paper(200),
+                    moving(100),
+                    paper(200),
+                    moving(100),
+                    paper(300),
+                    moving(30),
+                ]
+                .concat(),
+                160,
+                None,
+            ),
+            // The seed is on the island.
+            (
+                [moving(600), paper(300), moving(40)].concat(),
+                160,
+                Some(920),
+            ),
+            // min_gap 0: never.
+            ([moving(600), paper(300), moving(40)].concat(), 0, None),
+        ];
+        for (i, (cols, min_gap, keep)) in cases.into_iter().enumerate() {
+            let mut out = cols.clone();
+            drop_far_islands(&mut out, min_gap, keep);
+            assert_eq!(out, cols, "case {i}");
+        }
     }
 }
