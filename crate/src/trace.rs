@@ -345,7 +345,7 @@ pub fn trace_with_ink(
     sweep_positions(&runs, &mut out, params.sweep_cols);
     // A line the path followed, or a note it took, past the log's end.
     ends::drop_straight_tails(&mut out, params.tail_rows, seed_row);
-    ends::drop_far_islands(&mut out, params.tail_rows, seed_row);
+    ends::drop_far_islands(&mut out, w, params.tail_rows, seed_row);
     let found = out.iter().filter(|v| v.is_some()).count();
     if (found as f64) < f64::from(params.min_rows_fraction) * h as f64 || found == 0 {
         return Err(Error::no_curve(format!(

@@ -28,7 +28,8 @@
 //! stretch at either end of the path that is cut off from the rest by at least
 //! `tail_rows` rows without a trace, by more than twice the rows it holds, and by
 //! more than twice the longest break inside the rest of the path becomes a gap
-//! ([`drop_far_islands`]). A faint curve broken up all along keeps its pieces.
+//! ([`drop_far_islands`]). A faint curve broken up all along keeps its pieces,
+//! and so does a curve that runs off the track edge and comes back.
 //!
 //! The costs: a real curve held within a column or so of one value over its last
 //! (or first) `tail_rows` rows, such as a caliper reading bit size to the bottom
@@ -165,15 +166,24 @@ fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
 
 /// Rows without a trace that still join two stretches into one island.
 const ISLAND_JOIN: usize = 40;
+/// Columns from a track edge within which a path that breaks off has left the
+/// track (a curve off its scale), not ended.
+const EDGE_COLS: f32 = 8.0;
 
 /// Sets far islands at the ends of `cols` to `None`: a stretch of the path at its
 /// first or last end that is cut off from the rest by at least `min_gap` rows
 /// without a trace, by more than twice as many rows as it holds, and by more than
-/// twice the longest break inside the rest of the path. A curve that is followed
+/// twice the longest break inside the rest of the path, unless the path meets a
+/// track edge either side of the break (`width` columns). A curve that is followed
 /// without long breaks does not resume for a few rows far past its end: such an
 /// island is a note, a bracket or a stamp written beside the log (0: never).
 /// `keep` is a row whose island stays (the seed's).
-pub(super) fn drop_far_islands(cols: &mut [Option<f32>], min_gap: usize, keep: Option<usize>) {
+pub(super) fn drop_far_islands(
+    cols: &mut [Option<f32>],
+    width: usize,
+    min_gap: usize,
+    keep: Option<usize>,
+) {
     if min_gap == 0 {
         return;
     }
@@ -188,10 +198,14 @@ pub(super) fn drop_far_islands(cols: &mut [Option<f32>], min_gap: usize, keep: O
             _ => islands.push((r, r)),
         }
     }
+    // A break that starts or ends at a track edge is the curve off the scale.
+    let edge = width.saturating_sub(1) as f32 - EDGE_COLS;
+    let at_edge = |c: Option<f32>| c.is_some_and(|c| c < EDGE_COLS || c > edge);
     while islands.len() >= 2 {
         let longest_break =
             |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
         let n = islands.len();
+        // (island, break, longest break in the rest, index, rows either side of the break)
         let last = (
             islands[n - 1],
             islands[n - 1].0 - islands[n - 2].1,
@@ -204,13 +218,23 @@ pub(super) fn drop_far_islands(cols: &mut [Option<f32>], min_gap: usize, keep: O
             longest_break(&islands[1..]),
             0,
         );
+        let sides = |i: usize| {
+            if i == 0 {
+                (islands[0].1, islands[1].0)
+            } else {
+                (islands[i - 1].1, islands[i].0)
+            }
+        };
         let far = [last, first]
             .into_iter()
-            .find(|&((a, b), gap, longest, _)| {
+            .find(|&((a, b), gap, longest, i)| {
                 let held = cols[a..=b].iter().flatten().count();
+                let (s0, s1) = sides(i);
                 gap > min_gap
                     && gap > 2 * held
                     && gap > 2 * longest
+                    && !at_edge(cols[s0])
+                    && !at_edge(cols[s1])
                     && !keep.is_some_and(|k| (a..=b).contains(&k))
             });
         let Some(((a, b), _, _, i)) = far else { break };
@@ -302,19 +326,19 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let mut cols = [moving(600), paper(300), note()].concat();
-        drop_far_islands(&mut cols, 160, None);
+        drop_far_islands(&mut cols, 256, 160, None);
         assert_eq!(cols[..600], moving(600)[..]);
         assert!(cols[600..].iter().all(Option::is_none));
 
         let mut cols = [note(), paper(300), moving(600)].concat();
-        drop_far_islands(&mut cols, 160, None);
+        drop_far_islands(&mut cols, 256, 160, None);
         assert!(cols[..340].iter().all(Option::is_none));
         assert_eq!(cols[340..], moving(600)[..]);
     }
 
     #[test]
     fn islands_near_the_log_long_ones_and_those_of_a_broken_curve_are_kept() {
-        let cases: [(Vec<Option<f32>>, usize, Option<usize>); 5] = [
+        let cases: [(Vec<Option<f32>>, usize, Option<usize>); 6] = [
             // The break is under min_gap.
             ([moving(600), paper(150), moving(40)].concat(), 160, None),
             // The island holds more than half as many rows as the break.
@@ -340,12 +364,23 @@ mod tests {
                 160,
                 Some(920),
             ),
+            // The path leaves the track at its edge: the curve is off its scale.
+            (
+                [
+                    (0..40).map(|r| Some(230.0 + r as f32 * 0.6)).collect(),
+                    paper(300),
+                    moving(600),
+                ]
+                .concat(),
+                160,
+                None,
+            ),
             // min_gap 0: never.
             ([moving(600), paper(300), moving(40)].concat(), 0, None),
         ];
         for (i, (cols, min_gap, keep)) in cases.into_iter().enumerate() {
             let mut out = cols.clone();
-            drop_far_islands(&mut out, min_gap, keep);
+            drop_far_islands(&mut out, 256, min_gap, keep);
             assert_eq!(out, cols, "case {i}");
         }
     }
