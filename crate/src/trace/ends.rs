@@ -66,14 +66,7 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
     // Median column of each block's traced rows.
     let blocks: Vec<Option<f32>> = cols
         .chunks(BLOCK)
-        .map(|b| {
-            let mut v: Vec<f32> = b.iter().flatten().copied().collect();
-            if v.is_empty() {
-                return None;
-            }
-            v.sort_by(f32::total_cmp);
-            Some(v[v.len() / 2])
-        })
+        .map(|b| median(b.iter().flatten().copied().collect()))
         .collect();
     for from_end in [true, false] {
         let Some((start, end, centre)) = tail(&blocks, from_end) else {
@@ -88,8 +81,8 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
         }
         // Rows of the tail: its blocks, from its first traced row to its last.
         let (r0, r1) = (start * BLOCK, ((end + 1) * BLOCK).min(cols.len()));
-        let traced: Vec<usize> = (r0..r1).filter(|&r| cols[r].is_some()).collect();
-        let (Some(&first), Some(&last)) = (traced.first(), traced.last()) else {
+        let traced = |r: &usize| cols[*r].is_some();
+        let (Some(first), Some(last)) = ((r0..r1).find(traced), (r0..r1).rev().find(traced)) else {
             continue;
         };
         if last - first + 1 < min_rows || keep.is_some_and(|k| (r0..r1).contains(&k)) {
@@ -128,8 +121,7 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
 }
 
 /// The blocks `(first, last)` of the straight tail at one end of the path and its
-/// centre column, when
-/// a block with traced rows leaves its band (else the whole path is straight and
+/// centre column, when a block with traced rows leaves its band (else the whole path is straight and
 /// there is no tail to tell from a curve).
 fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
     let order: Vec<usize> = if from_end {
@@ -139,13 +131,13 @@ fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
     };
     let filled: Vec<usize> = order.into_iter().filter(|&i| blocks[i].is_some()).collect();
     let first = *filled.first()?;
-    let mut end: Vec<f32> = filled
-        .iter()
-        .take(MIN_TAIL_BLOCKS)
-        .filter_map(|&i| blocks[i])
-        .collect();
-    end.sort_by(f32::total_cmp);
-    let centre = end[end.len() / 2];
+    let centre = median(
+        filled
+            .iter()
+            .take(MIN_TAIL_BLOCKS)
+            .filter_map(|&i| blocks[i])
+            .collect(),
+    )?;
     let (mut inner, mut n) = (first, 1usize);
     for &i in &filled[1..] {
         if (blocks[i]? - centre).abs() > BAND {
@@ -162,6 +154,12 @@ fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
         n += 1;
     }
     None
+}
+
+/// The upper median of `v` (`None` when empty).
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied()
 }
 
 /// Rows without a trace that still join two stretches into one island.
@@ -201,43 +199,32 @@ pub(super) fn drop_far_islands(
     // A break that starts or ends at a track edge is the curve off the scale.
     let edge = width.saturating_sub(1) as f32 - EDGE_COLS;
     let at_edge = |c: Option<f32>| c.is_some_and(|c| c < EDGE_COLS || c > edge);
+    let longest_break =
+        |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
     while islands.len() >= 2 {
-        let longest_break =
-            |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
         let n = islands.len();
-        // (island, break, longest break in the rest, index, rows either side of the break)
-        let last = (
-            islands[n - 1],
-            islands[n - 1].0 - islands[n - 2].1,
-            longest_break(&islands[..n - 1]),
-            n - 1,
-        );
-        let first = (
-            islands[0],
-            islands[1].0 - islands[0].1,
-            longest_break(&islands[1..]),
-            0,
-        );
-        let sides = |i: usize| {
-            if i == 0 {
-                (islands[0].1, islands[1].0)
-            } else {
-                (islands[i - 1].1, islands[i].0)
-            }
-        };
-        let far = [last, first]
-            .into_iter()
-            .find(|&((a, b), gap, longest, i)| {
-                let held = cols[a..=b].iter().flatten().count();
-                let (s0, s1) = sides(i);
-                gap > min_gap
-                    && gap > 2 * held
-                    && gap > 2 * longest
-                    && !at_edge(cols[s0])
-                    && !at_edge(cols[s1])
-                    && !keep.is_some_and(|k| (a..=b).contains(&k))
-            });
-        let Some(((a, b), _, _, i)) = far else { break };
+        // The last island, then the first: (index, the break's last row before it
+        // and first row after it, the rest of the islands).
+        let ends = [
+            (
+                n - 1,
+                (islands[n - 2].1, islands[n - 1].0),
+                &islands[..n - 1],
+            ),
+            (0, (islands[0].1, islands[1].0), &islands[1..]),
+        ];
+        let far = ends.into_iter().find(|&(i, (s0, s1), rest)| {
+            let (a, b) = islands[i];
+            let (gap, held) = (s1 - s0, cols[a..=b].iter().flatten().count());
+            gap > min_gap
+                && gap > 2 * held
+                && gap > 2 * longest_break(rest)
+                && !at_edge(cols[s0])
+                && !at_edge(cols[s1])
+                && !keep.is_some_and(|k| (a..=b).contains(&k))
+        });
+        let Some((i, _, _)) = far else { break };
+        let (a, b) = islands[i];
         for c in &mut cols[a..=b] {
             *c = None;
         }
