@@ -439,11 +439,10 @@ const MAX_SPREAD: f32 = 0.15;
 /// Components shorter than this (rows or columns spanned, the larger) are dashes
 /// or dots (the golden prints' dashes span 5 to 15 map rows, dots 2 to 5).
 const SHORT_EXTENT: u8 = 20;
-/// A seed on a component spanning at most this many rows is on a dashed or
-/// dotted curve (a solid line broken by a faint stretch spans more).
-const DASH_EXTENT: u8 = 24;
 /// Components longer than this (rows or columns spanned, the larger) are solid
-/// lines (or dashes merged with one where they touch it).
+/// lines (or dashes merged with one where they touch it). A seed is on a solid
+/// line only when its component spans more rows than this: a shorter one is a
+/// dash, or a few dashes joined where faint ink bridges their gaps.
 const LONG_EXTENT: u8 = 48;
 
 /// Scratch arrays for one row of the DP.
@@ -495,8 +494,12 @@ impl<'a> Tracer<'a> {
     }
 
     /// Learns the seeded curve's style from its component at `(r0, c0)`: a dashed
-    /// or dotted seed (a component spanning at most `DASH_EXTENT` rows) makes long
-    /// components cost `style` per row, a solid seed makes short ones cost it.
+    /// or dotted seed (a component spanning at most `LONG_EXTENT` rows) makes long
+    /// components cost `style` per row, a solid seed makes short ones cost it. A
+    /// seed component between the short and the long extents (dashes joined where
+    /// faint ink bridges their gaps) counts as dashed: taken for solid, it would
+    /// make the seeded curve's own dashes cost `style` and leave a solid neighbour
+    /// free.
     fn set_style(&mut self, r0: usize, c0: usize) {
         if self.p.style <= 0.0 {
             return;
@@ -505,7 +508,7 @@ impl<'a> Tracer<'a> {
         self.extent = extent;
         // By the rows the seed's component spans: a dash of a curve that sweeps
         // sideways spans many columns in few rows.
-        let dashed = seed_rows <= DASH_EXTENT;
+        let dashed = seed_rows <= LONG_EXTENT;
         for (x, c) in self.style_cost.iter_mut().enumerate() {
             let x = x as u8;
             *c = if x == 0 {
@@ -1554,6 +1557,39 @@ mod tests {
     }
 
     #[test]
+    fn seed_on_dashes_joined_by_faint_ink_keeps_the_dashed_curve() {
+        use std::f64::consts::TAU;
+        // A dashed curve (9 rows on, 3 off) beside a solid one, 40 to 56 columns
+        // away. Below the seed, faint ink bridges three gaps, so the seed's
+        // component spans 45 rows: more than a dash, less than a solid line.
+        let a = |r: f64| 150.0 + 20.0 * (r * TAU / 700.0).sin();
+        let b = |r: f64| 100.0 + 12.0 * (r * TAU / 260.0).sin() - 8.0;
+        let h = 1500usize;
+        let mut map = render(256, h, &[(&a, 3.0)]);
+        let dashes = render(256, h, &[(&b, 2.0)]);
+        let seed_row = 600usize;
+        for r in 0..h {
+            let joined = (seed_row - 3..seed_row + 24).contains(&r);
+            let scale = if r % 12 < 9 { 1.0 } else if joined { 0.3 } else { continue };
+            for c in 0..256 {
+                let i = r * 256 + c;
+                map.data[i] = map.data[i].max((f64::from(dashes.data[i]) * scale) as u8);
+            }
+        }
+        let gap = quantise_ceil(TraceParams::default().gap);
+        let (_, seed_rows) = component_extents(&map, gap, MAX_SPLIT, (seed_row, b(seed_row as f64).round() as usize));
+        assert!(seed_rows > SHORT_EXTENT && seed_rows <= LONG_EXTENT, "{seed_rows}");
+        let sr = seed_row as f64;
+        let t = trace(&map, Some(Seed { col: b(sr) as f32, row: sr as f32 }), &TraceParams::default()).unwrap();
+        // Dash rows on the dashed curve; rows on the solid one.
+        let dash_rows = (0..h).filter(|r| r % 12 < 9).count() as f64;
+        let on_b = t.iter().enumerate().filter(|(r, v)| r % 12 < 9 && v.is_some_and(|v| (f64::from(v) - b(*r as f64)).abs() <= 2.0)).count() as f64 / dash_rows;
+        let on_a = t.iter().enumerate().filter(|(r, v)| v.is_some_and(|v| (f64::from(v) - a(*r as f64)).abs() <= 2.0)).count();
+        eprintln!("seed on joined dashes: seed component {seed_rows} rows, on dashed {on_b:.4}, rows on solid {on_a}");
+        assert!(on_b >= 0.95 && on_a == 0, "on dashed {on_b}, rows on solid {on_a}");
+    }
+
+    #[test]
     fn components_are_as_long_as_their_row_or_column_span() {
         // A fast stroke (5 rows, 166 columns), a vertical dash (10 rows, 3 columns)
         // and a dash of a curve sweeping sideways (3 rows, 31 columns).
@@ -1586,7 +1622,7 @@ mod tests {
         // the dash spans 31 columns.
         let (e, side_rows) = component_extents(&map, gap, MAX_SPLIT, (51, 75));
         assert_eq!((at(&e, 51, 75), side_rows), (31, 3));
-        assert!(side_rows <= DASH_EXTENT);
+        assert!(side_rows <= LONG_EXTENT);
         assert_eq!(at(&e, 0, 0), 0);
     }
 
