@@ -1559,7 +1559,7 @@ mod tests {
     #[test]
     fn seed_on_dashes_joined_by_faint_ink_keeps_the_dashed_curve() {
         use std::f64::consts::TAU;
-        // A dashed curve (9 rows on, 3 off) beside a solid one, 40 to 56 columns
+        // A dashed curve (9 rows on, 3 off) beside a solid one, 26 to 90 columns
         // away. Below the seed, faint ink bridges three gaps, so the seed's
         // component spans 45 rows: more than a dash, less than a solid line.
         let a = |r: f64| 150.0 + 20.0 * (r * TAU / 700.0).sin();
