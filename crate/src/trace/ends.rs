@@ -121,8 +121,8 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
 }
 
 /// The blocks `(first, last)` of the straight tail at one end of the path and its
-/// centre column, when a block with traced rows leaves its band (else the whole path is straight and
-/// there is no tail to tell from a curve).
+/// centre column, when a block with traced rows leaves its band (else the whole
+/// path is straight and there is no tail to tell from a curve).
 fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
     let order: Vec<usize> = if from_end {
         (0..blocks.len()).rev().collect()
