@@ -119,7 +119,8 @@ def main():
     say(f"args {vars(args)}")
     if args.bf16 and not cpu_has_bf16():
         say("warning: --bf16 on a CPU without AVX512-BF16 or AMX-BF16: bfloat16 is emulated and steps run "
-            "about 10x slower (10.8 s against 1.0 s per step of 8 crops on a 2-core AMD EPYC without it); "
+            "about 10x slower (10.8 s against 1.0 s per step of 8 crops, first 20 steps, on a 2-core AMD EPYC "
+            "without it, shared with other work); "
             "leave --bf16 out on this machine")
     say(f"train crops {len(x)} (curve px {y.float().mean():.4f}), val crops {len(vx)}, params {count_params(model):,}")
     if args.channels_last:
