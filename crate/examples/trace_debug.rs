@@ -17,6 +17,9 @@
 //! sorts the rows of the two-curve cases by where the path is (`DIAG_DUMP=DIR`
 //! also writes them, with the ink track, for plotting). `eval` scores the
 //! rendered validation tracks that `scripts/train/eval_cases.py` writes.
+//! MODEL is a checkpoint name (`models/veernet-MODEL.onnx`); `MODEL+h` averages its map
+//! with the map of the mirrored track, `MODEL+hv` with the mirrored, the depth-flipped
+//! and the doubly flipped tracks (test-time augmentation, 2 or 4 times the inference).
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -92,7 +95,42 @@ struct Loaded {
 }
 
 fn model_path(name: &str) -> PathBuf {
+    let name = name.split_once('+').map_or(name, |(base, _)| base);
     root().join(format!("../models/veernet-{name}.onnx"))
+}
+
+/// Test-time augmentation for `NAME+h` (the mean with the map of the mirrored track) and
+/// `NAME+hv` (mirrored, flipped along depth, and both): the flips the model was trained with.
+fn segment_tta(track: &Track, model: &Model, name: &str) -> ProbMap {
+    let flips: &[(bool, bool)] = match name.split_once('+').map(|(_, t)| t) {
+        None => &[(false, false)],
+        Some("h") => &[(false, false), (true, false)],
+        Some("hv") => &[(false, false), (true, false), (false, true), (true, true)],
+        Some(t) => panic!("unknown augmentation {t} (use +h or +hv)"),
+    };
+    let (w, h) = (track.width, track.height);
+    let idx = |r: usize, c: usize, (fh, fv): (bool, bool)| {
+        let r = if fv { h - 1 - r } else { r };
+        let c = if fh { w - 1 - c } else { c };
+        r * w + c
+    };
+    let mut sum = vec![0f32; w * h];
+    for &f in flips {
+        let mut t = track.clone();
+        for r in 0..h {
+            for c in 0..w {
+                t.data[idx(r, c, f)] = track.data[r * w + c];
+            }
+        }
+        let m = segment(&t, model, &mut |_, _| {}).unwrap();
+        for r in 0..h {
+            for c in 0..w {
+                sum[r * w + c] += f32::from(m.data[idx(r, c, f)]);
+            }
+        }
+    }
+    let n = flips.len() as f32;
+    ProbMap { width: w, height: h, data: sum.iter().map(|v| (v / n).round() as u8).collect() }
 }
 
 /// The track and its probability map (cached per scan, track edges and checkpoint).
@@ -146,7 +184,7 @@ fn load_dir(dir: &Path, case: &str, cal_name: &str, truth_name: &str, model_name
     } else {
         let t0 = Instant::now();
         let model = Model::from_bytes(&std::fs::read(&mp).unwrap()).unwrap();
-        let map = segment(&track, &model, &mut |_, _| {}).unwrap();
+        let map = segment_tta(&track, &model, model_name);
         eprintln!(
             "inference {case} {cal_name} {model_name}: {:?}",
             t0.elapsed()
