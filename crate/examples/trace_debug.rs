@@ -94,16 +94,20 @@ struct Loaded {
     truth: Vec<(f64, f64)>,
 }
 
+/// A model name's checkpoint and its test-time augmentation: `NAME` or `NAME+AUG`.
+fn split_name(name: &str) -> (&str, Option<&str>) {
+    name.split_once('+').map_or((name, None), |(base, aug)| (base, Some(aug)))
+}
+
 fn model_path(name: &str) -> PathBuf {
-    let name = name.split_once('+').map_or(name, |(base, _)| base);
-    root().join(format!("../models/veernet-{name}.onnx"))
+    root().join(format!("../models/veernet-{}.onnx", split_name(name).0))
 }
 
 /// Test-time augmentation for `NAME+h` (the mean with the map of the mirrored track) and
 /// `NAME+hv` (mirrored, flipped along depth, and both): the flips the model was trained with.
 fn segment_tta(track: &Track, model: &Model, name: &str) -> ProbMap {
-    let flips: &[(bool, bool)] = match name.split_once('+').map(|(_, t)| t) {
-        None => &[(false, false)],
+    let flips: &[(bool, bool)] = match split_name(name).1 {
+        None => return segment(track, model, &mut |_, _| {}).unwrap(),
         Some("h") => &[(false, false), (true, false)],
         Some("hv") => &[(false, false), (true, false), (false, true), (true, true)],
         Some(t) => panic!("unknown augmentation {t} (use +h or +hv)"),
