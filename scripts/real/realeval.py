@@ -270,9 +270,23 @@ def follow(ink, track, pts):
     return out
 
 
+def no_truth_rows(p):
+    """Rows the person left without truth (the curve off the track, e.g. wrapped onto a backup
+    scale): `# no truth: TOP-BOTTOM` lines of the edits file."""
+    path = HERE / "truth" / f"{p['name']}.edits.csv"
+    out = set()
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.lower().startswith("# no truth:"):
+                a, b = line.split(":", 1)[1].split()[0].split("-")
+                out.update(range(int(a), int(b) + 1))
+    return out
+
+
 def build_truth(p, ink):
     h = ink.shape[0]
-    rows = truth_rows(p)
+    skip = no_truth_rows(p)
+    rows = np.array([r for r in truth_rows(p) if r not in skip])
     start = load_trace(HERE / "truth" / f"{p['name']}.start.csv", h)
     guide = Guide({int(r): start[r] for r in rows})
     exact = {}
