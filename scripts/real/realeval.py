@@ -79,21 +79,32 @@ def row_runs(row, x0, x1):
     return lo + x0, hi + x0
 
 
+NEAREST_BLOCK = 500  # rows over which the nearest-dark tracer finds the grid columns it skips
+
+
 def nearest_dark(ink, track, seed):
     """The plain tracer: from the seed, up and down, the centre of the dark run nearest the
-    previous row's position, anywhere inside the track (its edge lines excluded)."""
+    previous row's position, anywhere inside the track (its edge lines excluded), ignoring the
+    vertical grid lines: columns dark along more than half of the NEAREST_BLOCK rows around."""
     x0, x1 = track[0] + 3, track[1] - 3
-    out = np.full(ink.shape[0], np.nan)
+    h = ink.shape[0]
+    clean = ink[:, x0:x1 + 1].copy()
+    for b in range(0, h, NEAREST_BLOCK):
+        blk = clean[b:b + NEAREST_BLOCK]
+        grid = blk.mean(axis=0) > 0.5
+        grid |= np.concatenate(([False], grid[:-1])) | np.concatenate((grid[1:], [False]))
+        blk[:, grid] = False
+    out = np.full(h, np.nan)
     sx, sy = seed
     for step in (1, -1):
         pos = float(sx)
         r = sy
-        while 0 <= r < ink.shape[0]:
-            lo, hi = row_runs(ink[r], x0, x1)
+        while 0 <= r < h:
+            lo, hi = row_runs(clean[r], 0, x1 - x0)
             if len(lo):
-                d = np.maximum(0, np.maximum(lo - pos, pos - hi))
+                d = np.maximum(0, np.maximum(lo + x0 - pos, pos - hi - x0))
                 k = int(np.argmin(d))
-                pos = (lo[k] + hi[k]) / 2
+                pos = (lo[k] + hi[k]) / 2 + x0
                 out[r] = pos
             r += step
     return out
