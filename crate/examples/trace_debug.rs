@@ -6,6 +6,7 @@
 //! cargo run --release --example trace_debug -- bench
 //! cargo run --release --example trace_debug -- diag [fp32|int8 ...]
 //! cargo run --release --example trace_debug -- eval DIR [fp32|int8 ...]
+//! cargo run --release --example trace_debug -- dump SCAN X0 X1 MODEL OUT_PREFIX
 //! ```
 //!
 //! `table` scores every golden case like `tests/golden.rs` does (NMAE, coverage),
@@ -20,6 +21,10 @@
 //! MODEL is a checkpoint name (`models/veernet-MODEL.onnx`); `MODEL+h` averages its map
 //! with the map of the mirrored track, `MODEL+hv` with the mirrored, the depth-flipped
 //! and the doubly flipped tracks (test-time augmentation, 2 or 4 times the inference).
+//! `dump` writes a scan's track (columns X0..X1, resized to the model width) and its
+//! probability map as 8-bit PGM images, `OUT_PREFIX.ink.pgm` and `OUT_PREFIX.map.pgm` (ink and
+//! probability drawn dark, one row per track row), for looking at real prints
+//! (`scripts/real/README.md`).
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -702,6 +707,24 @@ fn bench() {
     }
 }
 
+/// `dump`: the track and its probability map as PGM images (see the file's doc).
+fn dump(scan: &Path, x0: f64, x1: f64, model: &str, prefix: &str) {
+    let pgm = |path: String, w: usize, h: usize, px: Vec<u8>| {
+        let mut out = format!("P5\n{w} {h}\n255\n").into_bytes();
+        out.extend(px);
+        std::fs::write(path, out).unwrap();
+    };
+    let image = decode(&std::fs::read(scan).unwrap(), &Limits::default()).unwrap();
+    let track = prepare_track(&image, x0, x1, MODEL_WIDTH).unwrap();
+    let model_bytes = std::fs::read(model_path(model)).unwrap();
+    let map = segment_tta(&track, &Model::from_bytes(&model_bytes).unwrap(), model);
+    let (w, h) = (track.width, track.height);
+    let ink = track.data.iter().map(|v| 255 - (v.clamp(0.0, 1.0) * 255.0) as u8).collect();
+    pgm(format!("{prefix}.ink.pgm"), w, h, ink);
+    pgm(format!("{prefix}.map.pgm"), w, h, map.data.iter().map(|v| 255 - v).collect());
+    println!("{w} x {h} track rows for {} scan rows", track.src_height);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -711,6 +734,9 @@ fn main() {
         }
         Some("show") if args.len() == 6 => show(&args[1], &args[2], &args[3], &args[4], Path::new(&args[5])),
         Some("bench") => bench(),
+        Some("dump") if args.len() == 6 => {
+            dump(Path::new(&args[1]), args[2].parse().unwrap(), args[3].parse().unwrap(), &args[4], &args[5])
+        }
         Some("eval") if args.len() >= 2 => {
             let models: Vec<String> = if args.len() > 2 {
                 args[2..].to_vec()
@@ -728,7 +754,7 @@ fn main() {
             diag(&models);
         }
         _ => {
-            eprintln!("usage: trace_debug table [MODEL..] | show CASE CAL.json TRUTH.csv MODEL OUT_DIR | bench | diag [MODEL..] | eval DIR [MODEL..]");
+            eprintln!("usage: trace_debug table [MODEL..] | show CASE CAL.json TRUTH.csv MODEL OUT_DIR | bench | diag [MODEL..] | eval DIR [MODEL..] | dump SCAN X0 X1 MODEL OUT_PREFIX");
             std::process::exit(2);
         }
     }

@@ -315,6 +315,7 @@ pub fn trace_with_ink(
     let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
     let map = marked.as_ref().unwrap_or(map);
     let mut tracer = Tracer::new(map, params);
+    tracer.strokes = ink.map(|i| straight::sideways_strokes(i, w));
     let mut seed_row = None;
     let cols: Vec<usize> = match seed {
         None => tracer.run(0, h, None),
@@ -420,6 +421,9 @@ struct Tracer<'a> {
     far: bool,
     /// With a seed and ink: the track's ink and the seeded curve's darkness.
     ink: Option<(&'a [f32], f32)>,
+    /// With the track's ink: its sideways strokes ([`straight::sideways_strokes`]),
+    /// along which a move costs `jump_ink` like a move along the map's ink.
+    strokes: Option<Vec<bool>>,
 }
 
 /// Rows a seeded trace looks ahead before it decides where the curve goes
@@ -490,6 +494,7 @@ impl<'a> Tracer<'a> {
             style_cost: [0.0; 256],
             far: false,
             ink: None,
+            strokes: None,
         }
     }
 
@@ -668,7 +673,12 @@ impl<'a> Tracer<'a> {
         if let Some(p0) = s.prefix.first_mut() {
             *p0 = 0.0;
         }
-        let inked = |k: usize| row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8;
+        let stroke = |row: usize, k: usize| self.strokes.as_ref().is_some_and(|st| st.get(row * w + k).copied().unwrap_or(false));
+        let inked = |k: usize| {
+            row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8
+                || stroke(r, k)
+                || stroke(prev, k)
+        };
         for k in 0..w {
             let cost = if inked(k) { self.p.jump_ink } else { self.p.jump_paper };
             if let Some(st) = s.step.get_mut(k) {
@@ -1756,6 +1766,49 @@ mod tests {
         assert!(t.iter().all(Option::is_some));
         assert!((t[510].unwrap() - 60.0).abs() < 0.3);
         assert!((t[490].unwrap() - 60.0).abs() < 0.3);
+    }
+
+    #[test]
+    fn swing_the_model_marks_faintly_is_followed_along_the_scan() {
+        // A wavy curve near column 40 swings 160 columns out and back between rows
+        // 400 and 430, its strokes nearly horizontal (8-16 columns a row). The model
+        // marks the swing's tip and the curve above and below it but leaves the
+        // fast strokes faint (under `gap`), as on real prints; the scan has them,
+        // and a heavy grid line at column 100 that the model left out.
+        let base = |r: f64| 40.0 + 8.0 * (r / 37.0).sin();
+        let x = |r: f64| {
+            base(r)
+                + if (400.0..=420.0).contains(&r) {
+                    8.0 * (r - 400.0)
+                } else if (420.0..=430.0).contains(&r) {
+                    160.0 - 16.0 * (r - 420.0)
+                } else {
+                    0.0
+                }
+        };
+        let (w, h) = (256, 800);
+        let scan = render(w, h, &[(&x, 3.0), (&|_| 100.0, 3.0)]);
+        let ink: Vec<f32> = scan.data.iter().map(|&v| f32::from(v) / 255.0).collect();
+        let mut map = render(w, h, &[(&x, 3.0)]);
+        for r in 401..430 {
+            if (418..=421).contains(&r) {
+                continue;
+            }
+            for v in &mut map.data[r * w..(r + 1) * w] {
+                *v = (*v).min(20);
+            }
+        }
+        let seed = Some(Seed { col: base(200.0) as f32, row: 200.0 });
+        let t = trace_with_ink(&map, Some(&ink), seed, &TraceParams::default()).unwrap();
+        let tip = t[418..=421].iter().filter_map(|v| *v).fold(0f32, f32::max);
+        assert!(tip > 180.0, "the swing's tip reached only {tip}: {:?}", &t[396..436]);
+        for r in [390, 450] {
+            assert!((f64::from(t[r].unwrap()) - base(r as f64)).abs() < 1.5, "row {r}: {:?}", t[r]);
+        }
+        // Without the scan the faint strokes are paper, and the path does not go out.
+        let blind = trace(&map, seed, &TraceParams::default()).unwrap();
+        let reach = blind[418..=421].iter().filter_map(|v| *v).fold(0f32, f32::max);
+        assert!(reach < 100.0, "without the scan the path reached {reach}");
     }
 
     #[test]

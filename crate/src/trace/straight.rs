@@ -12,12 +12,25 @@
 //!   and rows dark along more than [`GRID_FRACTION`] of the track are grid lines
 //!   or borders (a column also blocks its two neighbours); grid rows neither
 //!   extend nor break a line, so a line crossing the horizontal grid stays one.
+//!   A column is also grid where it is dark along more than [`GRID_FRACTION`]
+//!   of the [`LOCAL_ROWS`] rows around (in blocks of [`LOCAL_BLOCK`] rows): a
+//!   skewed scan moves a grid line across columns along the print, and a print
+//!   whose grid changes between sections has lines in some of them only, so
+//!   their share of the whole track can fall under the fraction (bright-1's:
+//!   30-35 % of the track, 70-90 % of the rows around).
 //! * **A line.** Runs of dark pixels at most [`MAX_WIDTH`] columns wide are
 //!   chained from row to row when their centres are within [`MAX_STEP`] columns
 //!   and at most [`MAX_GAP`] rows apart (dashes and dots). A chain is a straight
 //!   stretch when it spans at least [`MIN_SPAN`] rows with dark runs on at least
 //!   [`MIN_DENSITY`] of them and drifts at most [`MAX_SLOPE`] columns per row
 //!   overall.
+//! * **Not a grid line.** A grid line runs the whole track; a curve's straight
+//!   stretch ends. Dashed, dotted or skewed grid lines can be dark along less
+//!   than [`GRID_FRACTION`] of the track and pass the column test, and a curve
+//!   crossing one breaks it into stretches; so a line whose column stays dark
+//!   past both of its ends (on more than [`BEYOND_FRACTION`] of the non-grid rows
+//!   within [`BEYOND_ROWS`] above and below it, columns within one of its ends')
+//!   is grid, whatever its share of the track.
 //! * **Part of a curve.** One of its ends must meet the model's confident ink
 //!   (within [`JOIN_COLS`] columns and [`JOIN_ROWS`] rows past the end): a line
 //!   the model's curve runs into, not a stray mark.
@@ -34,6 +47,12 @@ use super::ProbMap;
 const DARK: f32 = 0.25;
 /// Columns (rows) dark along more than this fraction of the track are grid.
 const GRID_FRACTION: f32 = 0.35;
+/// Rows in a block of the local grid-column test.
+const LOCAL_BLOCK: usize = 256;
+/// Rows around a block (centred on it) along which its grid columns are counted.
+/// A curve's straight stretch is grid to this test only when it is longer than
+/// [`GRID_FRACTION`] of these rows (about 450).
+const LOCAL_ROWS: usize = 1280;
 /// Widest dark run, in columns, that can be a line's cross-section (a heavy pen,
 /// blurred and thresholded, measures 4-6 columns at the model width).
 const MAX_WIDTH: usize = 6;
@@ -53,6 +72,13 @@ const MAX_SLOPE: f32 = 0.2;
 const JOIN_COLS: usize = 3;
 /// Reach, in rows past a line's end, of its join with the model's ink.
 const JOIN_ROWS: usize = 12;
+/// Rows above and below a line that are looked at for its continuation.
+const BEYOND_ROWS: usize = 256;
+/// A line whose column is dark along more than this share of the non-grid rows
+/// within [`BEYOND_ROWS`] past its ends goes on there: a grid line (bright-1's
+/// dashed grid lines: 30-60 %; paper past a curve's straight stretch: the
+/// crossings of the curve, a few %).
+const BEYOND_FRACTION: f32 = 0.2;
 
 /// Dark pixels (ink over [`DARK`]) in each column and in each row of a track
 /// `w` columns wide (`ink`: ink = 1.0, row by row).
@@ -72,6 +98,55 @@ pub(super) fn dark_counts(ink: &[f32], w: usize) -> (Vec<usize>, Vec<usize>) {
         })
         .collect();
     (cols, rows)
+}
+
+/// Where the scan's own ink joins columns sideways: dark pixels (ink over
+/// [`DARK`]) outside grid rows (rows dark along more than [`GRID_FRACTION`] of
+/// the track: depth lines), row by row. Where the curve swings across the track
+/// its stroke is nearly horizontal, and the model, taught that horizontal lines
+/// are depth lines, marks it faintly or not at all; the stroke is still there in
+/// the scan, joining the swing's tip to the curve above and below it.
+pub(super) fn sideways_strokes(ink: &[f32], w: usize) -> Vec<bool> {
+    let (_, row_dark) = dark_counts(ink, w);
+    let mut out = vec![false; ink.len()];
+    for ((row, dst), &n) in ink.chunks_exact(w.max(1)).zip(out.chunks_exact_mut(w.max(1))).zip(&row_dark) {
+        if n as f32 > GRID_FRACTION * w as f32 {
+            continue;
+        }
+        for (d, &v) in dst.iter_mut().zip(row) {
+            *d = v > DARK;
+        }
+    }
+    out
+}
+
+/// Grid columns of each block of [`LOCAL_BLOCK`] rows (`blocks * w`, row-major):
+/// columns dark along more than [`GRID_FRACTION`] of the [`LOCAL_ROWS`] rows
+/// centred on the block (fewer at the track's ends), with their two neighbours.
+fn local_grid_cols(ink: &[f32], w: usize, h: usize) -> Vec<bool> {
+    let blocks = h.div_ceil(LOCAL_BLOCK);
+    let mut counts = vec![0u32; blocks * w];
+    for (r, row) in ink.chunks_exact(w).enumerate() {
+        let b = r / LOCAL_BLOCK;
+        for (n, &v) in counts[b * w..(b + 1) * w].iter_mut().zip(row) {
+            *n += u32::from(v > DARK);
+        }
+    }
+    let reach = (LOCAL_ROWS - LOCAL_BLOCK) / 2 / LOCAL_BLOCK;
+    let mut out = vec![false; blocks * w];
+    for b in 0..blocks {
+        let (b0, b1) = (b.saturating_sub(reach), (b + reach).min(blocks - 1));
+        let rows = ((b1 + 1) * LOCAL_BLOCK).min(h) - b0 * LOCAL_BLOCK;
+        for c in 0..w {
+            let n: u32 = (b0..=b1).map(|k| counts[k * w + c]).sum();
+            if n as f32 > GRID_FRACTION * rows as f32 {
+                for g in &mut out[b * w + c.saturating_sub(1)..b * w + (c + 2).min(w)] {
+                    *g = true;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A line being followed down the track.
@@ -126,6 +201,8 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
             }
         }
     }
+    let local_grid = local_grid_cols(ink, w, h);
+    let is_grid_col = |r: usize, c: usize| grid_col[c] || local_grid[(r / LOCAL_BLOCK) * w + c];
 
     // open_rows[r] = non-grid rows before row r.
     let mut open_rows = vec![0usize; h + 1];
@@ -144,12 +221,12 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
         runs.clear();
         let mut c = 0;
         while c < w {
-            if grid_col[c] || !dark(r, c) {
+            if is_grid_col(r, c) || !dark(r, c) {
                 c += 1;
                 continue;
             }
             let lo = c;
-            while c < w && !grid_col[c] && dark(r, c) {
+            while c < w && !is_grid_col(r, c) && dark(r, c) {
                 c += 1;
             }
             if c - lo <= MAX_WIDTH {
@@ -209,6 +286,20 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
         let above = joins(first_row.saturating_sub(JOIN_ROWS), first_row + 1, first_col);
         let below = joins(ch.last_row, (ch.last_row + JOIN_ROWS + 1).min(h), ch.col);
         if !(above || below) {
+            continue;
+        }
+        // Past the ends: rows [first_row - BEYOND_ROWS, first_row) and
+        // (last_row, last_row + BEYOND_ROWS], at the end's columns.
+        let beyond = |rows: std::ops::Range<usize>, col: f32| {
+            let c = col.round() as usize;
+            let (lo, hi) = (c.saturating_sub(1), (c + 1).min(w - 1));
+            rows.filter(|&r| !grid_row[r]).fold((0usize, 0usize), |(n, d), r| {
+                (n + 1, d + usize::from((lo..=hi).any(|c| dark(r, c))))
+            })
+        };
+        let (n_up, d_up) = beyond(first_row.saturating_sub(BEYOND_ROWS)..first_row, first_col);
+        let (n_dn, d_dn) = beyond((ch.last_row + 1).min(h)..(ch.last_row + 1 + BEYOND_ROWS).min(h), ch.col);
+        if (d_up + d_dn) as f32 > BEYOND_FRACTION * (n_up + n_dn) as f32 {
             continue;
         }
         for &(r, lo, hi) in &ch.runs {
@@ -298,6 +389,29 @@ mod tests {
             ink[r * w + 5] = 0.8;
         }
         map[w * 10 + 5] = 250;
+        assert!(mark_straight(&ProbMap { width: w, height: h, data: map }, &ink, 128, 39).is_none());
+    }
+
+    #[test]
+    fn leaves_a_dashed_grid_line_the_curve_crosses() {
+        // A dashed vertical line down two thirds of the track (dark along 4 of
+        // every 8 rows: a third of the track, under the column test), crossed by
+        // the model's curve at rows 98-102: both stretches meet the curve, but
+        // each goes on past its end, so neither is marked.
+        let (w, h) = (64, 300);
+        let mut ink = vec![0.0f32; w * h];
+        let mut map = vec![0u8; w * h];
+        for r in 0..=200 {
+            if r % 8 < 4 {
+                ink[r * w + 40] = 0.6;
+            }
+        }
+        for c in 20..60 {
+            for r in 98..=102 {
+                ink[r * w + c] = 0.9;
+                map[r * w + c] = 250;
+            }
+        }
         assert!(mark_straight(&ProbMap { width: w, height: h, data: map }, &ink, 128, 39).is_none());
     }
 
