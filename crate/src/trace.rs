@@ -11,6 +11,10 @@
 //!   `jump_ink` per column slid along ink (in this row or the one before). A curve
 //!   that crosses 60 columns in two rows is drawn as continuous ink, so following it
 //!   is cheap, while an isolated speckle far from the path is not worth the detour.
+//!   With the track's ink, the scan's own dark pixels outside depth lines count as
+//!   ink for these moves too (`straight::sideways_strokes`): the nearly horizontal
+//!   stroke of a fast swing looks like a depth line to the model, which marks it
+//!   faintly, and without it the path cuts straight down across the swing.
 //!   For all pairs of columns this is a 1-D geodesic distance transform: two passes,
 //!   `O(width)` per row.
 //! * **Momentum.** Each state remembers the path that reached it; a least-squares
@@ -84,7 +88,8 @@
 //! Time is `O(rows * width * (window + momentum_rows))` (twice that with a seed,
 //! whose windows overlap by half, and twice again with a seed and ink), memory
 //! one back-pointer byte per row and column (two when the map is wider than 256
-//! columns) plus `O(width * momentum_rows)` for the current row; with a seed, one
+//! columns), one byte per pixel for the scan's strokes when the track's ink is
+//! given, plus `O(width * momentum_rows)` for the current row; with a seed, one
 //! more byte per pixel (the extents), the union-find over the rows' ink runs, and
 //! `width * LOOKAHEAD_ROWS` positions.
 //!
