@@ -11,10 +11,12 @@
 //!   `jump_ink` per column slid along ink (in this row or the one before). A curve
 //!   that crosses 60 columns in two rows is drawn as continuous ink, so following it
 //!   is cheap, while an isolated speckle far from the path is not worth the detour.
-//!   With the track's ink, the scan's own dark pixels outside depth lines count as
-//!   ink for these moves too (`straight::sideways_strokes`): the nearly horizontal
-//!   stroke of a fast swing looks like a depth line to the model, which marks it
-//!   faintly, and without it the path cuts straight down across the swing.
+//!   With the track's ink, the scan's own long dark runs outside depth lines count
+//!   as ink for these moves too (`straight::sideways_strokes`): the nearly
+//!   horizontal stroke of a fast swing looks like a depth line to the model, which
+//!   marks it faintly, and without it the path cuts straight down across the
+//!   swing. Such a stroke is a cheap move only along itself: the paper around it
+//!   stays far from ink (`jump_far`, below).
 //!   For all pairs of columns this is a 1-D geodesic distance transform: two passes,
 //!   `O(width)` per row.
 //! * **Momentum.** Each state remembers the path that reached it; a least-squares
@@ -679,20 +681,19 @@ impl<'a> Tracer<'a> {
             *p0 = 0.0;
         }
         let stroke = |row: usize, k: usize| self.strokes.as_ref().is_some_and(|st| st.get(row * w + k).copied().unwrap_or(false));
-        let inked = |k: usize| {
-            row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8
-                || stroke(r, k)
-                || stroke(prev, k)
-        };
+        let inked = |k: usize| row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8;
+        let on_stroke = |k: usize| stroke(r, k) || stroke(prev, k);
         for k in 0..w {
-            let cost = if inked(k) { self.p.jump_ink } else { self.p.jump_paper };
+            let cost = if inked(k) || on_stroke(k) { self.p.jump_ink } else { self.p.jump_paper };
             if let Some(st) = s.step.get_mut(k) {
                 *st = cost;
             }
         }
         if self.far {
-            // Paper beyond far_cols of any ink: distance to the nearest ink column,
-            // left to right then right to left.
+            // Paper beyond far_cols of any of the map's ink: distance to the nearest
+            // ink column, left to right then right to left. A scan stroke stays a
+            // cheap move, but does not make the paper around it near: a curve does
+            // not leap across blank paper onto a stroke of something else.
             let far = self.p.far_cols;
             let mut since = usize::MAX;
             for (k, dk) in s.dist.iter_mut().enumerate() {
@@ -702,7 +703,7 @@ impl<'a> Tracer<'a> {
             since = usize::MAX;
             for k in (0..w).rev() {
                 since = if inked(k) { 0 } else { since.saturating_add(1) };
-                if s.dist[k].min(since) > far {
+                if s.dist[k].min(since) > far && !on_stroke(k) {
                     s.step[k] = self.p.jump_far;
                 }
             }
@@ -1775,18 +1776,18 @@ mod tests {
 
     #[test]
     fn swing_the_model_marks_faintly_is_followed_along_the_scan() {
-        // A wavy curve near column 40 swings 160 columns out and back between rows
-        // 400 and 430, its strokes nearly horizontal (8-16 columns a row). The model
-        // marks the swing's tip and the curve above and below it but leaves the
-        // fast strokes faint (under `gap`), as on real prints; the scan has them,
-        // and a heavy grid line at column 100 that the model left out.
+        // A wavy curve near column 40 swings 156 columns out and back between rows
+        // 400 and 423, its strokes nearly horizontal (12 and 16 columns a row). The
+        // model marks the swing's tip and the curve above and below it but leaves
+        // the fast strokes faint (under `gap`), as on real prints; the scan has
+        // them, and a heavy grid line at column 100 that the model left out.
         let base = |r: f64| 40.0 + 8.0 * (r / 37.0).sin();
         let x = |r: f64| {
             base(r)
-                + if (400.0..=420.0).contains(&r) {
-                    8.0 * (r - 400.0)
-                } else if (420.0..=430.0).contains(&r) {
-                    160.0 - 16.0 * (r - 420.0)
+                + if (400.0..=413.0).contains(&r) {
+                    12.0 * (r - 400.0)
+                } else if (413.0..=423.0).contains(&r) {
+                    156.0 - 15.6 * (r - 413.0)
                 } else {
                     0.0
                 }
@@ -1795,8 +1796,8 @@ mod tests {
         let scan = render(w, h, &[(&x, 3.0), (&|_| 100.0, 3.0)]);
         let ink: Vec<f32> = scan.data.iter().map(|&v| f32::from(v) / 255.0).collect();
         let mut map = render(w, h, &[(&x, 3.0)]);
-        for r in 401..430 {
-            if (418..=421).contains(&r) {
+        for r in 401..423 {
+            if (411..=415).contains(&r) {
                 continue;
             }
             for v in &mut map.data[r * w..(r + 1) * w] {
@@ -1805,14 +1806,14 @@ mod tests {
         }
         let seed = Some(Seed { col: base(200.0) as f32, row: 200.0 });
         let t = trace_with_ink(&map, Some(&ink), seed, &TraceParams::default()).unwrap();
-        let tip = t[418..=421].iter().filter_map(|v| *v).fold(0f32, f32::max);
-        assert!(tip > 180.0, "the swing's tip reached only {tip}: {:?}", &t[396..436]);
+        let tip = t[411..=415].iter().filter_map(|v| *v).fold(0f32, f32::max);
+        assert!(tip > 175.0, "the swing's tip reached only {tip}: {:?}", &t[396..430]);
         for r in [390, 450] {
             assert!((f64::from(t[r].unwrap()) - base(r as f64)).abs() < 1.5, "row {r}: {:?}", t[r]);
         }
         // Without the scan the faint strokes are paper, and the path does not go out.
         let blind = trace(&map, seed, &TraceParams::default()).unwrap();
-        let reach = blind[418..=421].iter().filter_map(|v| *v).fold(0f32, f32::max);
+        let reach = blind[411..=415].iter().filter_map(|v| *v).fold(0f32, f32::max);
         assert!(reach < 100.0, "without the scan the path reached {reach}");
     }
 

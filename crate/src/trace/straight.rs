@@ -47,6 +47,10 @@ use super::ProbMap;
 const DARK: f32 = 0.25;
 /// Columns (rows) dark along more than this fraction of the track are grid.
 const GRID_FRACTION: f32 = 0.35;
+/// Shortest run of dark pixels, in columns, that [`sideways_strokes`] keeps: a
+/// swing's stroke moving more than the off-curve tolerance (5 % of the track
+/// width) within one row, several pen widths (a heavy pen measures 4-6 columns).
+const MIN_STROKE: usize = 13;
 /// Rows in a block of the local grid-column test.
 const LOCAL_BLOCK: usize = 256;
 /// Rows around a block (centred on it) along which its grid columns are counted.
@@ -100,12 +104,16 @@ pub(super) fn dark_counts(ink: &[f32], w: usize) -> (Vec<usize>, Vec<usize>) {
     (cols, rows)
 }
 
-/// Where the scan's own ink joins columns sideways: dark pixels (ink over
-/// [`DARK`]) outside grid rows (rows dark along more than [`GRID_FRACTION`] of
-/// the track: depth lines), row by row. Where the curve swings across the track
-/// its stroke is nearly horizontal, and the model, taught that horizontal lines
-/// are depth lines, marks it faintly or not at all; the stroke is still there in
-/// the scan, joining the swing's tip to the curve above and below it.
+/// Where the scan's own ink joins columns sideways: runs of dark pixels (ink
+/// over [`DARK`]) at least [`MIN_STROKE`] columns long, outside grid rows (rows
+/// dark along more than [`GRID_FRACTION`] of the track: depth lines), row by
+/// row. Where the curve swings across the track its stroke is nearly
+/// horizontal, and the model, taught that horizontal lines are depth lines,
+/// marks it faintly or not at all; the stroke is still there in the scan,
+/// joining the swing's tip to the curve above and below it. Shorter runs are
+/// left out: two curves that touch in the scan (blur, 1-bit thresholding) but
+/// that the model keeps apart join in a run of two pen widths, and a move along
+/// it would be a switch to the other curve.
 pub(super) fn sideways_strokes(ink: &[f32], w: usize) -> Vec<bool> {
     let (_, row_dark) = dark_counts(ink, w);
     let mut out = vec![false; ink.len()];
@@ -113,8 +121,19 @@ pub(super) fn sideways_strokes(ink: &[f32], w: usize) -> Vec<bool> {
         if n as f32 > GRID_FRACTION * w as f32 {
             continue;
         }
-        for (d, &v) in dst.iter_mut().zip(row) {
-            *d = v > DARK;
+        let mut c = 0;
+        while c < w {
+            if row[c] <= DARK {
+                c += 1;
+                continue;
+            }
+            let lo = c;
+            while c < w && row[c] > DARK {
+                c += 1;
+            }
+            if c - lo >= MIN_STROKE {
+                dst[lo..c].iter_mut().for_each(|d| *d = true);
+            }
         }
     }
     out
