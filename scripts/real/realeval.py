@@ -110,17 +110,18 @@ def nearest_dark(ink, track, seed):
     return out
 
 
-def run_veer(p, veer, model=None, extra=()):
-    """veer digitise on the whole print, seeded, one value per scan row (value = scan column).
-    Returns (columns, confidence or None); NaN where veer left a gap."""
+def run_veer(p, veer, model=None, extra=(), seeded=True):
+    """veer digitise on the whole print (seeded unless told otherwise), one value per scan row
+    (value = scan column). Returns (columns, confidence or None); NaN where veer left a gap."""
     x0, x1 = p["track"]
     sx, sy = p["seed"]
     h = Image.open(scan_path(p)).size[1]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "trace.json"
         cmd = [veer, "digitise", str(scan_path(p)), "--track", f"{x0}:{x1}", "--scale", f"{x0}:{x1}",
-               "--depth", f"0=0,{h - 1}={h - 1}", "--step", "1", "--seed", f"{sx},{sy}", "--quiet",
-               "-o", str(out), *extra]
+               "--depth", f"0=0,{h - 1}={h - 1}", "--step", "1", "--quiet", "-o", str(out), *extra]
+        if seeded:
+            cmd += ["--seed", f"{sx},{sy}"]
         if model:
             cmd += ["--model", model]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -467,7 +468,7 @@ def cmd_eval(args):
         truth, _ = load_truth(p, h)
         rows = truth_rows(p)
         width = p["track"][1] - p["track"][0]
-        veer_cols, conf = run_veer(p, args.veer, args.model)
+        veer_cols, conf = run_veer(p, args.veer, args.model, seeded=not args.unseeded)
         uncertain = None
         if conf is not None:
             uncertain = ~(conf >= args.confident)
@@ -508,6 +509,8 @@ def main():
     e.add_argument("--confident", type=float, default=0.5,
                    help="rows whose confidence is below this are marked uncertain")
     e.add_argument("--nearest", action="store_true", help="draw the nearest-dark trace too")
+    e.add_argument("--unseeded", action="store_true",
+                   help="run veer without the seed (a single-curve track as a user may run it)")
 
     s = sub.add_parser("start", help="write the starting trace of a print's stretches (veer, seeded)")
     s.add_argument("--print", default=None)
