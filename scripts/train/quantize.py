@@ -74,7 +74,7 @@ def main():
     ap.add_argument("--format", choices=["qdq", "qop", "auto"], default="qdq",
                     help="which variant becomes --out (auto: best agreement)")
     ap.add_argument("--keep", default=None, help="folder to keep both variants in")
-    ap.add_argument("--ops", default="Conv", help="op types to quantise (Conv,MatMul drifts in tract, see MODEL_CARD)")
+    ap.add_argument("--ops", default="Conv", help="op types to quantise (Conv,MatMul drifts in tract, see models/HISTORY.md)")
     ap.add_argument("--per-channel", action="store_true")
     ap.add_argument("--exclude-attention", action="store_true", help="keep the attention MatMuls in fp32")
     ap.add_argument("--fp32-convs", default="",
