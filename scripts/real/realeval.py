@@ -18,9 +18,7 @@ Scoring (per print, over the rows of its true stretches):
   true curve passes through within that row (half a row up and down, linearly between row
   centres): where the pen sweeps sideways, any column it drew in that row is on the curve;
 * mean error: over traced rows; off: the share of traced rows whose error exceeds 0.05 track widths;
-  coverage: the share of true rows that were traced at all;
-* uncertain (when the tracer reports a confidence): the share of rows marked uncertain, and of the
-  off rows, the share that lie in marked rows.
+  coverage: the share of true rows that were traced at all.
 """
 import argparse
 import csv
@@ -112,7 +110,7 @@ def nearest_dark(ink, track, seed):
 
 def run_veer(p, veer, model=None, extra=(), seeded=True):
     """veer digitise on the whole print (seeded unless told otherwise), one value per scan row
-    (value = scan column). Returns (columns, confidence or None); NaN where veer left a gap."""
+    (value = scan column); NaN where veer left a gap."""
     x0, x1 = p["track"]
     sx, sy = p["seed"]
     h = Image.open(scan_path(p)).size[1]
@@ -129,17 +127,11 @@ def run_veer(p, veer, model=None, extra=(), seeded=True):
             sys.exit(f"eval-real: veer failed on {p['name']}: {res.stderr.strip()}")
         doc = json.loads(out.read_text())
     cols = np.full(h, np.nan)
-    conf = None
-    samples = doc["curve"]
-    if samples and "confidence" in samples[0]:
-        conf = np.full(h, np.nan)
-    for s in samples:
+    for s in doc["curve"]:
         r = int(round(s["depth"]))
-        if 0 <= r < h and s.get("value") is not None:
+        if 0 <= r < h:
             cols[r] = s["value"]
-            if conf is not None and s.get("confidence") is not None:
-                conf[r] = s["confidence"]
-    return cols, conf
+    return cols
 
 
 def save_trace(path, rows, cols):
@@ -204,7 +196,7 @@ def snap(ink, track, guide, rows):
         if not np.isfinite(g):
             continue
         lo, hi = row_runs(ink[r], x0 + 1, x1 - 1)
-        slope = 0.5 * abs(guide.get_nb(r + 1, g) - guide.get_nb(r - 1, g))
+        slope = 0.5 * abs(neighbour(guide, r + 1, g) - neighbour(guide, r - 1, g))
         if len(lo):
             d = np.maximum(0, np.maximum(lo - g, g - hi))
             k = int(np.argmin(d))
@@ -218,10 +210,10 @@ def snap(ink, track, guide, rows):
     return out, kinds
 
 
-class Guide(dict):
-    def get_nb(self, r, default):
-        v = self.get(r, default)
-        return v if np.isfinite(v) else default
+def neighbour(guide, r, default):
+    """The guide's column at row r, or `default` where it has none (a stretch's end, a gap)."""
+    v = guide.get(r, default)
+    return v if np.isfinite(v) else default
 
 
 ANCHOR_TOL = 4  # a followed edit passes within this many columns of each of its points, px
@@ -300,7 +292,7 @@ def build_truth(p, ink):
     skip = no_truth_rows(p)
     rows = np.array([r for r in truth_rows(p) if r not in skip])
     start = load_trace(HERE / "truth" / f"{p['name']}.start.csv", h)
-    guide = Guide({int(r): start[r] for r in rows})
+    guide = {int(r): start[r] for r in rows}
     exact = {}
     for _, pts in load_edits(p).items():
         pts.sort()
@@ -350,7 +342,7 @@ def row_errors(trace, truth, rows, width):
     return err  # NaN where the trace has no value
 
 
-def score(trace, truth, rows, width, uncertain=None):
+def score(trace, truth, rows, width):
     rows = rows[np.isfinite(truth[rows])]
     err = row_errors(trace, truth, rows, width)
     traced = np.isfinite(err)
@@ -361,10 +353,6 @@ def score(trace, truth, rows, width, uncertain=None):
         "off": float(off.sum() / max(1, traced.sum())),
         "coverage": float(traced.mean()),
     }
-    if uncertain is not None:
-        u = uncertain[rows]
-        s["marked"] = float(u.mean())
-        s["off_marked"] = float((off & u).sum() / off.sum()) if off.any() else 1.0
     return s, err
 
 
@@ -374,11 +362,10 @@ def score(trace, truth, rows, width, uncertain=None):
 COLOURS = {"truth": (0, 170, 0), "veer": (220, 0, 0), "nearest": (0, 90, 255), "start": (220, 0, 0)}
 
 
-def overlay(ink, track, rows, traces, out, err=None, uncertain=None, margin=44):
+def overlay(ink, track, rows, traces, out, err=None, margin=44):
     """Full-resolution picture of the track over rows: scan gray, each trace a dot per row; a
     ruler of scan rows (every 25) on the left and of scan columns (every 50) in light ticks;
-    rows veer has off the curve marked in the left margin (red), rows marked uncertain in the
-    right margin (orange)."""
+    rows veer has off the curve marked in the left margin (red)."""
     x0, x1 = track
     r0, r1 = rows
     a = ink[r0:r1 + 1, max(0, x0 - 4):x1 + 5]
@@ -406,10 +393,6 @@ def overlay(ink, track, rows, traces, out, err=None, uncertain=None, margin=44):
         for r in range(r0, r1 + 1):
             if np.isfinite(err[r]) and err[r] > OFF:
                 d.line([margin - 12, r - r0, margin - 8, r - r0], fill=(220, 0, 0))
-    if uncertain is not None:
-        for r in range(r0, r1 + 1):
-            if uncertain[r]:
-                d.line([pad.width - margin + 3, r - r0, pad.width, r - r0], fill=(255, 140, 0))
     pad.save(out)
 
 
@@ -421,7 +404,7 @@ def cmd_start(args):
     for p in load_prints():
         if args.print and p["name"] != args.print:
             continue
-        cols, _ = run_veer(p, args.veer, args.model)
+        cols = run_veer(p, args.veer, args.model)
         path = HERE / "truth" / f"{p['name']}.start.csv"
         save_trace(path, truth_rows(p), cols)
         print(f"{p['name']}: starting trace written to {path}")
@@ -452,10 +435,7 @@ def cmd_review(args):
 
 
 def fmt(s):
-    t = f"{s['mean_error']:.4f} mean, {100 * s['off']:.1f} % off, {100 * s['coverage']:.1f} % coverage"
-    if "marked" in s:
-        t += f", {100 * s['marked']:.1f} % marked uncertain holding {100 * s['off_marked']:.0f} % of the off rows"
-    return t
+    return f"{s['mean_error']:.4f} mean, {100 * s['off']:.1f} % off, {100 * s['coverage']:.1f} % coverage"
 
 
 def cmd_eval(args):
@@ -468,12 +448,9 @@ def cmd_eval(args):
         truth, _ = load_truth(p, h)
         rows = truth_rows(p)
         width = p["track"][1] - p["track"][0]
-        veer_cols, conf = run_veer(p, args.veer, args.model, seeded=not args.unseeded)
-        uncertain = None
-        if conf is not None:
-            uncertain = ~(conf >= args.confident)
+        veer_cols = run_veer(p, args.veer, args.model, seeded=not args.unseeded)
         near = nearest_dark(ink, p["track"], p["seed"])
-        sv, ev = score(veer_cols, truth, rows, width, uncertain)
+        sv, ev = score(veer_cols, truth, rows, width)
         sn, _ = score(near, truth, rows, width)
         results[p["name"]] = {"veer": sv, "nearest": sn}
         print(f"{p['name']} ({sv['rows']} true rows)")
@@ -486,12 +463,12 @@ def cmd_eval(args):
                 overlay(ink, p["track"], (r, min(bottom, r + args.size - 1)),
                         {"truth": truth, "nearest": near, "veer": veer_cols} if args.nearest else
                         {"truth": truth, "veer": veer_cols},
-                        Path(args.out) / f"{p['name']}-{r}.png", errs, uncertain)
+                        Path(args.out) / f"{p['name']}-{r}.png", errs)
         good = sv["off"] <= 0.02 and sv["mean_error"] <= 0.01 and sv["coverage"] >= 0.98
         ok &= good
     (Path(args.out) / "results.json").write_text(json.dumps(results, indent=2))
     print(f"overlays and results.json in {args.out} (truth green, veer red, nearest-dark blue with "
-          f"--nearest; left margin: veer off the curve; right margin: marked uncertain)")
+          f"--nearest; left margin: veer off the curve)")
     print("within the bounds (off <= 2 %, mean <= 0.01, coverage >= 98 %) on every print" if ok
           else "not within the bounds (off <= 2 %, mean <= 0.01, coverage >= 98 %) on every print")
 
@@ -506,8 +483,6 @@ def main():
     e.add_argument("--model", default=None, help="checkpoint for veer (default: veer's)")
     e.add_argument("--out", default=str(REPO / "target" / "eval-real"))
     e.add_argument("--size", type=int, default=500, help="rows per overlay picture")
-    e.add_argument("--confident", type=float, default=0.5,
-                   help="rows whose confidence is below this are marked uncertain")
     e.add_argument("--nearest", action="store_true", help="draw the nearest-dark trace too")
     e.add_argument("--unseeded", action="store_true",
                    help="run veer without the seed (a single-curve track as a user may run it)")
