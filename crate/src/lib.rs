@@ -14,6 +14,8 @@
 //! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
 //! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers |
 //! | [`pipeline`] | the one data path every entry point uses |
+//!
+//! [`model`] and [`pipeline`] need the `model` feature (on by default); the rest builds without tract.
 
 pub mod calibrate;
 pub mod decode;
@@ -21,8 +23,10 @@ pub mod encode;
 pub mod error;
 pub mod export;
 pub mod limits;
+#[cfg(feature = "model")]
 pub mod model;
 pub mod params;
+#[cfg(feature = "model")]
 pub mod pipeline;
 pub mod plan;
 pub mod preprocess;
