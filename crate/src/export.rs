@@ -1,4 +1,5 @@
-//! Resampling to a regular depth step, and the CSV, JSON and LAS 2.0 writers.
+//! Resampling to a regular depth step, and the CSV, JSON and LAS 2.0 writers: of one
+//! curve here, of several curves on one depth index in [`log`].
 //!
 //! The writers take a [`Curve`] on a regular grid (`depth[i] = start + i * step`,
 //! rounded to the step's decimals) and return text; no I/O happens here.
@@ -6,6 +7,9 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+
+mod log;
+pub use log::{log_to_csv, log_to_json, log_to_las, LasInfo, Log, LogCurve};
 
 /// Most depths a resampled curve may hold (about 80 MB of depths and values).
 pub const MAX_DEPTHS: usize = 10_000_000;
@@ -296,21 +300,6 @@ pub fn to_json(curve: &Curve, meta: &serde_json::Value) -> String {
     body.to_string()
 }
 
-/// Header facts for [`to_las`]. Empty strings are written as blank values.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LasInfo {
-    /// Well name (`~W WELL`).
-    pub well: String,
-    /// Source scan, e.g. its file name (`~O`).
-    pub source: String,
-    /// Model used, e.g. `veernet-fp32` (`~O`).
-    pub model: String,
-    /// Date the log was digitised, e.g. `2026-11-22` (`~W DATE`).
-    pub date: String,
-    /// The calibration used, as JSON (`~O`).
-    pub calibration_json: String,
-}
-
 /// One header value: single line, no leading/trailing blanks. The description
 /// after the value's last colon is LAS's, so colons inside a value are kept only
 /// when no description follows; ours always does, so they become `-`.
@@ -336,68 +325,9 @@ fn las_name(s: &str, fallback: &str, allow_dot: bool) -> String {
     }
 }
 
-/// LAS 2.0 text (unwrapped, one line per depth) that lasio reads without warnings.
-///
-/// `~W` gives `STRT`, `STOP` and `STEP` exactly as the first and last data rows
-/// print them, `NULL -999.25`, and the well facts; `~C` lists `DEPT` and the curve;
-/// `~O` says how the curve was digitised (veer version, model, source scan,
-/// calibration). Depth always increases. Null values are written as `-999.25`.
+/// LAS 2.0 text of one curve: [`log_to_las`] of a log holding only this curve.
 pub fn to_las(curve: &Curve, info: &LasInfo) -> String {
-    let dec = curve.depth_decimals();
-    let du = las_name(&curve.depth_unit, "M", true);
-    let mut mnem = las_name(&curve.mnemonic, "CURVE", false);
-    if mnem.eq_ignore_ascii_case("DEPT") || mnem.eq_ignore_ascii_case("DEPTH") {
-        mnem.push_str("_V");
-    }
-    let unit = las_name(&curve.unit, "", true);
-    let strt = curve.depth.first().map_or_else(|| format_depth(0.0, dec), |&d| format_depth(d, dec));
-    let stop = curve.depth.last().map_or_else(|| format_depth(0.0, dec), |&d| format_depth(d, dec));
-    let step = format_depth(curve.step, dec);
-    let line = |mn: &str, unit: &str, value: &str, desc: &str| format!(" {:<14} {:>24} : {}\n", format!("{mn}.{unit}"), value, desc);
-
-    let mut out = String::with_capacity(2048 + curve.depth.len() * 28);
-    out.push_str("~Version Information\n");
-    out.push_str(&line("VERS", "", "2.0", "CWLS LOG ASCII STANDARD - VERSION 2.0"));
-    out.push_str(&line("WRAP", "", "NO", "ONE LINE PER DEPTH STEP"));
-    out.push_str("~Well Information\n");
-    out.push_str("#MNEM.UNIT                    DATA : DESCRIPTION\n");
-    out.push_str(&line("STRT", &du, &strt, "START DEPTH"));
-    out.push_str(&line("STOP", &du, &stop, "STOP DEPTH"));
-    out.push_str(&line("STEP", &du, &step, "STEP"));
-    out.push_str(&line("NULL", "", "-999.25", "NULL VALUE"));
-    out.push_str(&line("COMP", "", "", "COMPANY"));
-    out.push_str(&line("WELL", "", &las_value(&info.well), "WELL"));
-    out.push_str(&line("FLD", "", "", "FIELD"));
-    out.push_str(&line("LOC", "", "", "LOCATION"));
-    out.push_str(&line("SRVC", "", "", "SERVICE COMPANY"));
-    out.push_str(&line("DATE", "", &las_value(&info.date), "DATE DIGITISED"));
-    out.push_str(&line("UWI", "", "", "UNIQUE WELL ID"));
-    out.push_str(&line("API", "", "", "API NUMBER"));
-    out.push_str("~Curve Information\n");
-    out.push_str("#MNEM.UNIT                         : DESCRIPTION\n");
-    out.push_str(&line("DEPT", &du, "", "DEPTH"));
-    out.push_str(&line(&mnem, &unit, "", &format!("{mnem} DIGITISED FROM A RASTER SCAN BY VEER")));
-    out.push_str("~Other Information\n");
-    out.push_str(&format!(
-        "Digitised from a raster scan by veer {} (curve-ink segmentation, then a continuity-aware trace).\n",
-        env!("CARGO_PKG_VERSION")
-    ));
-    let other = |label: &str, v: &str| {
-        let v = v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
-        format!("{label}: {}\n", if v.trim().is_empty() { "(not given)" } else { v.trim() })
-    };
-    out.push_str(&other("Source scan", &info.source));
-    out.push_str(&other("Model", &info.model));
-    out.push_str(&other("Calibration", &info.calibration_json));
-    out.push_str(&format!("~A  DEPT {mnem}\n"));
-    for (d, v) in curve.depth.iter().zip(&curve.value) {
-        let vs = match v {
-            Some(v) if v.is_finite() => format_value(*v),
-            _ => "-999.25".to_string(),
-        };
-        out.push_str(&format!("{:>14} {:>14}\n", format_depth(*d, dec), vs));
-    }
-    out
+    log_to_las(&Log::from_curve(curve), info)
 }
 
 #[cfg(test)]
@@ -556,7 +486,7 @@ mod tests {
 
     fn info() -> LasInfo {
         LasInfo {
-            well: "WELL 7/11-A: test".into(),
+            well: [("WELL".to_string(), "WELL 7/11-A: test".to_string())].into_iter().collect(),
             source: "scan\n001.tif".into(),
             model: "veernet-int8".into(),
             date: "2026-11-22".into(),

@@ -12,7 +12,8 @@
 //! | [`model`] | tract-onnx: load from bytes, optimise once per tile shape, run tiles, blend, stitch |
 //! | [`trace`] | one curve through the probability map: Viterbi with a jump penalty, seed, gaps |
 //! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
-//! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers |
+//! | [`project`] | a whole print: depth ties, the traced interval, excluded rows, the well's header, every curve |
+//! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers, of one curve or a whole log |
 //! | [`pipeline`] | the one data path every entry point uses |
 //!
 //! [`model`] and [`pipeline`] need the `model` feature (on by default); the rest builds without tract.
@@ -30,6 +31,7 @@ pub mod params;
 pub mod pipeline;
 pub mod plan;
 pub mod preprocess;
+pub mod project;
 pub mod trace;
 
 pub use error::{Error, Result};

@@ -1,5 +1,6 @@
 //! The one data path every entry point uses:
-//! decode → crop/resize → tiled inference → trace → calibrate → resample.
+//! decode → crop/resize → tiled inference → trace → calibrate → resample,
+//! for one curve ([`digitise`]) or every curve of a project ([`digitise_project`]).
 //!
 //! The core keeps no clock: entry points time the stages from the
 //! [`Progress`] events, which mark each stage's start and its steps.
@@ -9,10 +10,11 @@ use serde::Serialize;
 use crate::calibrate::Calibration;
 use crate::decode::{decode, GrayImage};
 use crate::error::{Error, Result};
-use crate::export::{default_step, resample, Curve, ResampleParams, Sample};
+use crate::export::{default_step, resample, Curve, Log, ResampleParams, Sample};
 use crate::limits::Limits;
 use crate::model::{segment, Model};
 use crate::preprocess::prepare_track;
+use crate::project::{Project, ProjectCurve, RowWindow};
 use crate::trace::{trace_with_ink, Seed, TraceParams};
 use crate::MODEL_WIDTH;
 
@@ -158,6 +160,180 @@ pub fn digitise(
     })
 }
 
+/// The result of digitising a project: every curve on one depth index, and for each
+/// curve its path over the scan and how it was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DigitisedProject {
+    /// The curves on one depth index, in the project's order, with one step.
+    pub log: Log,
+    /// One entry per curve, in the same order.
+    pub curves: Vec<CurveRun>,
+}
+
+/// How one curve of a project was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurveRun {
+    /// The curve's mnemonic, as in the project.
+    pub mnemonic: String,
+    /// The path in scan pixels `[x, y]`, one per traced row, gaps and untraced rows left out.
+    pub path: Vec<[f64; 2]>,
+    /// Scan rows per row of the resized track (sets how far gaps are bridged on export).
+    pub rows_per_track_row: f64,
+    /// The run's figures; `None` for a curve exported from its hand-edited path.
+    pub stats: Option<RunStats>,
+}
+
+/// Decode a scan from its bytes and digitise every curve of a project on it
+/// (decoding reports as curve 0).
+pub fn digitise_project_bytes(
+    bytes: &[u8],
+    project: &Project,
+    model: &Model,
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, Progress),
+) -> Result<DigitisedProject> {
+    progress(0, Progress { stage: Stage::Decode, done: 0, total: 1 });
+    let image = decode(bytes, limits)?;
+    progress(0, Progress { stage: Stage::Decode, done: 1, total: 1 });
+    digitise_project(&image, project, model, progress)
+}
+
+/// Digitise every curve of a project on a decoded scan: only the project's traced
+/// rows (its interval without the excluded ranges) are traced and written; a curve
+/// with a hand-edited path is exported from that path without tracing it again. All
+/// curves are resampled with one step: the project's, or else the finest step any
+/// curve's own run would pick. `progress` gets the curve's index with each event.
+///
+/// Errors: as [`digitise`], with the curve named in the message.
+pub fn digitise_project(
+    image: &GrayImage,
+    project: &Project,
+    model: &Model,
+    progress: &mut dyn FnMut(usize, Progress),
+) -> Result<DigitisedProject> {
+    project.validate_for_image(image.width, image.height)?;
+    let window = project.rows(image.height)?;
+    let windowed = if window.is_all(image.height) { None } else { Some(window_image(image, &window)) };
+    let calibration = |i: usize| {
+        project.calibration(i).ok_or_else(|| Error::bad_parameter(format!("the project has no curve {}", i + 1)))
+    };
+
+    let mut runs = Vec::with_capacity(project.curves.len());
+    for (i, spec) in project.curves.iter().enumerate() {
+        let run = if let Some(run) = CurveRun::from_edited(spec) {
+            run
+        } else {
+            let cal = calibration(i)?;
+            let mut report = |p: Progress| progress(i, p);
+            let digitised = match &windowed {
+                None => digitise(image, &cal, model, &mut report),
+                Some(part) => {
+                    let top = f64::from(window.top);
+                    digitise(part, &shift_rows(&cal, -top), model, &mut report).map(|mut d| {
+                        d.path.iter_mut().for_each(|p| p[1] += top);
+                        d.path.retain(|p| window.contains(p[1]));
+                        d
+                    })
+                }
+            }
+            .map_err(|e| name_curve(e, &spec.mnemonic))?;
+            CurveRun {
+                mnemonic: spec.mnemonic.clone(),
+                path: digitised.path,
+                rows_per_track_row: digitised.stats.rows_per_track_row,
+                stats: Some(digitised.stats),
+            }
+        };
+        runs.push(run);
+    }
+
+    Ok(DigitisedProject { log: project_log(project, image.height, &runs)?, curves: runs })
+}
+
+/// The log of a project's curves from their paths (one [`CurveRun`] per curve, in the
+/// project's order): each path calibrated and resampled with one step (the project's,
+/// or else the finest step any curve's track resolves), nothing written outside the
+/// traced rows of a scan `height` rows tall. This is how a project whose curves were
+/// edited by hand is exported without tracing them again.
+///
+/// Errors: [`Error::BadParameter`] when `runs` does not match the project's curves,
+/// and as [`curve_from_path`], with the curve named.
+pub fn project_log(project: &Project, height: u32, runs: &[CurveRun]) -> Result<Log> {
+    project.validate()?;
+    if runs.len() != project.curves.len() || runs.iter().zip(&project.curves).any(|(r, c)| r.mnemonic != c.mnemonic) {
+        return Err(Error::bad_parameter(format!(
+            "{} paths were given for the project's {} curves; give one path per curve, in the project's order",
+            runs.len(),
+            project.curves.len()
+        )));
+    }
+    let window = project.rows(height)?;
+    let calibration = |i: usize| {
+        project.calibration(i).ok_or_else(|| Error::bad_parameter(format!("the project has no curve {}", i + 1)))
+    };
+    let depth_per_row = calibration(0)?.depth_axis().depth_per_row();
+    let step = project.step.unwrap_or_else(|| {
+        runs.iter().map(|r| default_step(depth_per_row * r.rows_per_track_row)).fold(f64::INFINITY, f64::min)
+    });
+    let mut curves = Vec::with_capacity(runs.len());
+    for (i, run) in runs.iter().enumerate() {
+        let cal = Calibration { step: Some(step), ..calibration(i)? };
+        let path: Vec<[f64; 2]> = run.path.iter().copied().filter(|p| window.contains(p[1])).collect();
+        let mut curve = curve_from_path(&path, &cal, run.rows_per_track_row).map_err(|e| name_curve(e, &run.mnemonic))?;
+        // Gap bridging never reaches into rows that are not traced.
+        let depths = cal.depth_axis();
+        for (d, v) in curve.depth.iter().zip(curve.value.iter_mut()) {
+            if !window.contains(depths.row_at(*d)) {
+                *v = None;
+            }
+        }
+        curves.push(curve);
+    }
+    Log::from_curves(&curves)
+}
+
+impl CurveRun {
+    /// The run of a curve from its hand-edited path, if the project saved one.
+    pub fn from_edited(spec: &ProjectCurve) -> Option<CurveRun> {
+        spec.edited.as_ref().map(|e| CurveRun {
+            mnemonic: spec.mnemonic.clone(),
+            path: e.path.clone(),
+            rows_per_track_row: e.rows_per_track_row,
+            stats: None,
+        })
+    }
+}
+
+/// The traced rows of a scan as an image of their own: rows `top..bottom`, with
+/// the excluded ranges blanked to paper so that no curve is found there.
+fn window_image(image: &GrayImage, window: &RowWindow) -> GrayImage {
+    let w = image.width as usize;
+    let (top, bottom) = (window.top as usize, window.bottom as usize);
+    let mut data = image.data[top * w..bottom * w].to_vec();
+    for &(a, b) in &window.exclude {
+        data[(a as usize - top) * w..(b as usize - top) * w].fill(u8::MAX);
+    }
+    GrayImage { width: image.width, height: window.bottom - window.top, data }
+}
+
+/// A calibration for an image whose rows start `shift` rows lower (negative: higher).
+fn shift_rows(c: &Calibration, shift: f64) -> Calibration {
+    Calibration {
+        depth: c.depth.iter().map(|&[row, depth]| [row + shift, depth]).collect(),
+        seed: c.seed.map(|[x, y]| [x, y + shift]),
+        ..c.clone()
+    }
+}
+
+/// An error of one curve, with the curve named.
+fn name_curve(e: Error, mnemonic: &str) -> Error {
+    match e {
+        Error::BadParameter(m) => Error::BadParameter(format!("curve {mnemonic}: {m}")),
+        Error::NoCurve(m) => Error::NoCurve(format!("curve {mnemonic}: {m}")),
+        other => other,
+    }
+}
+
 /// Calibrate a traced path (scan pixels `[x, y]`, rows without a curve left
 /// out) into a curve on a regular depth grid, bridging stretches without ink up to
 /// [`MAX_BRIDGE_ROWS`] track rows like a run does. This is how an edited path
@@ -211,4 +387,29 @@ fn calibrate_path(
         },
     )?;
     Ok((curve, kept))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_image_holds_the_traced_rows_with_exclusions_blank() {
+        let image = GrayImage { width: 2, height: 6, data: (0..12).collect() };
+        let window = RowWindow { top: 1, bottom: 5, exclude: vec![(2, 4)] };
+        let part = window_image(&image, &window);
+        assert_eq!((part.width, part.height), (2, 4));
+        assert_eq!(part.data, vec![2, 3, 255, 255, 255, 255, 8, 9]);
+    }
+
+    #[test]
+    fn shifted_rows_move_the_depth_ties_and_the_seed_only() {
+        let c = Calibration::from_json(r#"{"track":[1,20],"scale":[0,150],"depth":[[100,1000],[200,1010]],"seed":[5,150]}"#).unwrap();
+        let s = shift_rows(&c, -50.0);
+        assert_eq!(s.depth, vec![[50.0, 1000.0], [150.0, 1010.0]]);
+        assert_eq!(s.seed, Some([5.0, 100.0]));
+        assert_eq!((s.track, s.scale), (c.track, c.scale));
+        assert_eq!(c.depth_axis().depth_at(120.0), s.depth_axis().depth_at(70.0));
+    }
 }

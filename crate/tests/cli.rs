@@ -188,3 +188,120 @@ fn probe_prints_the_header() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("TIFF 1300 x 13000 px, 1 bit"), "{out}");
 }
+
+/// Runs a Python check under lasio with its warnings as errors; fails the test with its output.
+fn lasio_check(script: &str, args: &[&str]) -> String {
+    let prelude = r#"
+import sys, warnings, logging, math
+warnings.simplefilter("error")
+class Fail(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.WARNING:
+            raise SystemExit("lasio warned: " + record.getMessage())
+logging.getLogger("lasio").addHandler(Fail())
+import lasio
+"#;
+    let py = Command::new("python3").arg("-c").arg(format!("{prelude}{script}")).args(args).output().expect("python3");
+    let out = format!("{}{}", String::from_utf8_lossy(&py.stdout), String::from_utf8_lossy(&py.stderr));
+    assert!(py.status.success(), "lasio check failed (is lasio installed? scripts/test installs it): {out}");
+    out
+}
+
+/// A project of three curves in two tracks of the full-size print (GR; RHOB and NPHI, which
+/// cross), traced only in an interval with an excluded range: one LAS with DEPT and the three
+/// curves, the well's header, nothing outside the traced rows, each curve within its golden bound.
+#[test]
+fn a_project_digitises_every_curve_into_one_las() {
+    let dir = tmp("project");
+    let cases = root().join("tests/cases/full-g4");
+    let mut curves = Vec::new();
+    for name in ["track1-gr", "track2-rhob", "track2-nphi"] {
+        let mut c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cases.join(format!("{name}.json"))).unwrap()).unwrap();
+        let c = c.as_object_mut().unwrap();
+        for k in ["depth", "step", "depth_unit"] {
+            c.remove(k);
+        }
+        curves.push(serde_json::Value::Object(c.clone()));
+    }
+    // Rows 5,800-10,800 (4,933-6,600 ft), without rows 8,000-8,200 (5,667-5,733 ft).
+    let project = serde_json::json!({
+        "version": 1, "depth": [[150, 3050], [12750, 7250]], "depth_unit": "FT", "step": 1.0,
+        "interval": [5800, 10800], "exclude": [[8000, 8200]],
+        "well": {"COMP": "VEER TEST CO", "UWI": "42-303-34774"}, "curves": curves,
+    });
+    let project_path = dir.join("project.json");
+    std::fs::write(&project_path, project.to_string()).unwrap();
+    let las = dir.join("print.las");
+    let scan = case("full-g4/scan.tif");
+    let o = veer(&["digitise", &scan, "--project", project_path.to_str().unwrap(), "--well", "WELL=UNIVERSITY 6-17 NO.1", "-o", las.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for m in ["GR:", "RHOB:", "NPHI:", "3 curves"] {
+        assert!(err.contains(m), "reports each curve: {err}");
+    }
+    let check = r#"
+las = lasio.read(sys.argv[1])
+names = [c.mnemonic for c in las.curves]
+assert names == ["DEPT", "GR", "RHOB", "NPHI"], names
+assert [c.unit for c in las.curves] == ["FT", "GAPI", "G/C3", "V/V"], [c.unit for c in las.curves]
+w = las.well
+assert (w["WELL"].value, w["COMP"].value, str(w["UWI"].value)) == ("UNIVERSITY 6-17 NO.1", "VEER TEST CO", "42-303-34774"), (w["WELL"].value, w["COMP"].value, w["UWI"].value)
+d = las.index
+assert d[0] >= 4933.0 - 1 and d[-1] <= 6600.0 + 1, (d[0], d[-1])
+for m in ["GR", "RHOB", "NPHI"]:
+    v = las[m]
+    inside = [x for x, dd in zip(v, d) if 5667.0 <= dd <= 5733.0 and not math.isnan(x)]
+    assert not inside, (m, "values in the excluded rows", len(inside))
+# The golden bounds of these curves; NPHI's stretch here is harder than its whole log (a
+# whole-scan run measures 0.0184 on it, 0.0165 on the whole log; this run 0.0191).
+cases, bounds = sys.argv[2], {"GR": (0.012, 150.0, "track1-gr"), "RHOB": (0.01, 1.0, "track2-rhob"), "NPHI": (0.020, 0.6, "track2-nphi")}
+for m, (bound, span, name) in bounds.items():
+    truth = {}
+    with open(f"{cases}/{name}.truth.csv") as f:
+        lines = f.read().splitlines()
+    for line in lines[1:]:
+        a, b = line.split(",")
+        truth[round(float(a), 3)] = float(b)
+    got = {round(float(dd), 3): x for dd, x in zip(d, las[m]) if not math.isnan(x)}
+    wanted = [k for k in truth if 4940 <= k <= 6590 and not 5660 <= k <= 5740]
+    errs = [abs(got[k] - truth[k]) / span for k in wanted if k in got]
+    cover = len(errs) / len(wanted)
+    nmae = sum(errs) / len(errs)
+    print(m, "NMAE", round(nmae, 5), "coverage", round(cover, 4))
+    assert nmae <= bound and cover >= 0.97, (m, nmae, cover)
+"#;
+    let out = lasio_check(check, &[las.to_str().unwrap(), cases.to_str().unwrap()]);
+    println!("{out}");
+}
+
+/// The project's contract errors reach the command line as one line naming the field.
+#[test]
+fn a_bad_project_is_one_clear_line() {
+    let dir = tmp("bad-project");
+    let scan = case("gr-linear-png/scan.png");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    let two = r#"{"version":1,"depth":[[75,5010],[2250,5300]],"curves":[{"mnemonic":"GR","track":[17,392],"scale":[0,150]},{"mnemonic":"gr","track":[17,392],"scale":[0,150]}]}"#;
+    let newer = r#"{"version":2,"depth":[[75,5010],[2250,5300]],"curves":[]}"#;
+    let outside = r#"{"version":1,"depth":[[75,5010],[2250,5300]],"interval":[5000,6000],"curves":[{"mnemonic":"GR","track":[17,392],"scale":[0,150]}]}"#;
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--project".into(), write("two.json", two)], "both named"),
+        (vec!["--project".into(), write("newer.json", newer)], "newer veer"),
+        (vec!["--project".into(), write("outside.json", outside)], "interval"),
+        (vec!["--project".into(), write("broken.json", "{")], "not valid JSON"),
+        (vec!["--rows".into(), "10-20".into(), "--track".into(), "17:392".into(), "--scale".into(), "0:150".into(), "--depth".into(), "75=5010,2250=5300".into()], "TOP:BOTTOM"),
+        (vec!["--well".into(), "OPERATOR=x".into(), "--track".into(), "17:392".into(), "--scale".into(), "0:150".into(), "--depth".into(), "75=5010,2250=5300".into()], "well field"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["digitise", scan.as_str()];
+        args.extend(extra.iter().map(String::as_str));
+        let o = veer(&args);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    }
+}

@@ -84,7 +84,7 @@ fn curve(step: f64, log: bool, unit: &str, depth_unit: &str, samples: &[Sample])
 
 fn write(dir: &Path, name: &str, c: &Curve) -> PathBuf {
     let info = LasInfo {
-        well: "TEST WELL 1".into(),
+        well: [("WELL".to_string(), "TEST WELL 1".to_string())].into_iter().collect(),
         source: "scans/test 1.tif".into(),
         model: "veernet-int8".into(),
         date: "2026-11-22".into(),

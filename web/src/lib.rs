@@ -239,7 +239,7 @@ pub fn export_curve(
         "las" => Ok(to_las(
             &curve,
             &LasInfo {
-                well: info.well,
+                well: [("WELL".to_string(), info.well)].into_iter().collect(),
                 source: info.source,
                 model: info.model,
                 date: info.date,

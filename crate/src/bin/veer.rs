@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! veer digitise SCAN --track X0:X1 --scale LEFT:RIGHT [--log] --depth Y0=D0,Y1=D1[,..]
-//!               [--seed X,Y] [--step S] [--model PATH] [-o OUT.csv|OUT.las|OUT.json]
-//! veer batch DIR --calibration FILE [--format las|csv|json] [--out-dir DIR] [--model PATH]
+//!               [--seed X,Y] [--step S] [--rows TOP:BOTTOM] [--well KEY=VALUE].. [--model PATH]
+//!               [-o OUT.csv|OUT.las|OUT.json]
+//! veer digitise SCAN --project FILE [--rows TOP:BOTTOM] [--well KEY=VALUE].. [-o OUT]
+//! veer batch DIR --project FILE [--format las|csv|json] [--out-dir DIR] [--model PATH]
 //! veer probe SCAN
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -15,12 +18,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use veer::calibrate::Calibration;
-use veer::export::{to_csv, to_json, to_las, LasInfo};
+use veer::export::{log_to_csv, log_to_json, log_to_las, to_csv, to_json, LasInfo};
 use veer::limits::Limits;
 use veer::model::Model;
 use veer::params::{CalibrationText, Style};
-use veer::pipeline::{digitise_bytes, Digitised, Progress, Stage};
+use veer::pipeline::{digitise_project_bytes, DigitisedProject, Progress, Stage};
+use veer::project::Project;
 
 #[derive(Parser)]
 #[command(name = "veer", version, about = "Digitise scanned raster well logs into CSV, LAS 2.0 or JSON")]
@@ -31,9 +34,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Digitise one curve of one scan.
+    /// Digitise one curve of a scan (--track, --scale, --depth), or every curve of a project (--project).
     Digitise(DigitiseArgs),
-    /// Digitise every scan in a folder with one shared calibration.
+    /// Digitise every scan in a folder with one shared project (or calibration) as template.
     Batch(BatchArgs),
     /// Print what a scan's header says (format, size, bits) without decoding it.
     Probe {
@@ -56,22 +59,26 @@ struct ModelArgs {
 struct DigitiseArgs {
     /// The scan (PNG, JPEG or TIFF, including 1-bit CCITT G4).
     scan: PathBuf,
+    /// A project JSON (every curve of the print, its interval and well header; as saved by the
+    /// page), or a single-curve calibration JSON. Replaces --track, --scale, --depth and the rest.
+    #[arg(long, conflicts_with_all = ["track", "scale", "log", "depth", "seed", "mnemonic", "unit", "depth_unit"])]
+    project: Option<PathBuf>,
     /// Pixel columns of the track's left and right edges, X0:X1.
-    #[arg(long, allow_hyphen_values = true)]
-    track: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "project")]
+    track: Option<String>,
     /// Values at the left and right edges, LEFT:RIGHT (LEFT may exceed RIGHT).
-    #[arg(long, allow_hyphen_values = true)]
-    scale: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "project")]
+    scale: Option<String>,
     /// Logarithmic value axis.
     #[arg(long)]
     log: bool,
     /// Two or more depth tie points, ROW=DEPTH,ROW=DEPTH[,...].
-    #[arg(long, allow_hyphen_values = true)]
-    depth: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "project")]
+    depth: Option<String>,
     /// A pixel X,Y on the wanted curve when the track holds several.
     #[arg(long)]
     seed: Option<String>,
-    /// Output depth step (default: from the scan's depth per pixel).
+    /// Output depth step (default: from the scan's depth per pixel; overrides the project's).
     #[arg(long)]
     step: Option<f64>,
     /// Curve mnemonic in LAS and JSON.
@@ -83,6 +90,8 @@ struct DigitiseArgs {
     /// Depth unit, M or FT.
     #[arg(long)]
     depth_unit: Option<String>,
+    #[command(flatten)]
+    project_args: ProjectArgs,
     /// Output file; the format follows the extension (.csv, .las, .json). CSV to stdout without it.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
@@ -90,13 +99,27 @@ struct DigitiseArgs {
     model: ModelArgs,
 }
 
+/// What the command line adds to a project.
+#[derive(Args)]
+struct ProjectArgs {
+    /// Trace only scan rows TOP to BOTTOM (the logged interval; overrides the project's).
+    #[arg(long, value_name = "TOP:BOTTOM")]
+    rows: Option<String>,
+    /// A LAS well header field, KEY=VALUE (WELL, COMP, FLD, LOC, CNTY, STAT, CTRY, SRVC, DATE, UWI,
+    /// API); repeat for several. Overrides the project's. WELL defaults to the scan's file name.
+    #[arg(long, value_name = "KEY=VALUE")]
+    well: Vec<String>,
+}
+
 #[derive(Args)]
 struct BatchArgs {
     /// Folder of scans (.tif, .tiff, .png, .jpg, .jpeg).
     dir: PathBuf,
-    /// Calibration JSON shared by all scans (as saved by the web page).
-    #[arg(long)]
-    calibration: PathBuf,
+    /// Project (or single-curve calibration) JSON shared by all scans, as saved by the web page.
+    #[arg(long, visible_alias = "calibration")]
+    project: PathBuf,
+    #[command(flatten)]
+    project_args: ProjectArgs,
     /// Output format.
     #[arg(long, default_value = "las", value_parser = ["las", "csv", "json"])]
     format: String,
@@ -125,19 +148,54 @@ fn main() -> ExitCode {
     }
 }
 
-fn calibration_from(a: &DigitiseArgs) -> Result<Calibration> {
-    let text = CalibrationText {
-        track: a.track.clone(),
-        scale: a.scale.clone(),
-        log: a.log,
-        depth: a.depth.clone(),
-        seed: a.seed.clone(),
-        step: a.step.map(|s| s.to_string()),
-        mnemonic: a.mnemonic.clone(),
-        unit: a.unit.clone(),
-        depth_unit: a.depth_unit.clone(),
+/// The project a `digitise` run describes: the project file, or the one curve its flags give.
+fn project_from(a: &DigitiseArgs) -> Result<Project> {
+    let mut project = match &a.project {
+        Some(path) => read_project(path)?,
+        None => {
+            let text = CalibrationText {
+                track: a.track.clone().unwrap_or_default(),
+                scale: a.scale.clone().unwrap_or_default(),
+                log: a.log,
+                depth: a.depth.clone().unwrap_or_default(),
+                seed: a.seed.clone(),
+                step: None,
+                mnemonic: a.mnemonic.clone(),
+                unit: a.unit.clone(),
+                depth_unit: a.depth_unit.clone(),
+            };
+            Project::from_calibration(&text.parse(Style::Cli)?)
+        }
     };
-    Ok(text.parse(Style::Cli)?)
+    if a.step.is_some() {
+        project.step = a.step;
+    }
+    apply(&mut project, &a.project_args)?;
+    project.validate()?;
+    Ok(project)
+}
+
+fn read_project(path: &Path) -> Result<Project> {
+    let json = std::fs::read_to_string(path).with_context(|| format!("cannot read the project {}", path.display()))?;
+    Project::from_json(&json).with_context(|| path.display().to_string())
+}
+
+/// `--rows` and `--well` on top of a project.
+fn apply(project: &mut Project, args: &ProjectArgs) -> Result<()> {
+    if let Some(rows) = &args.rows {
+        let bad = || anyhow!("--rows {rows:?} is not TOP:BOTTOM; give two scan rows, e.g. --rows 2500:10400");
+        let (top, bottom) = rows.split_once(':').ok_or_else(bad)?;
+        let top: f64 = top.trim().parse().map_err(|_| bad())?;
+        let bottom: f64 = bottom.trim().parse().map_err(|_| bad())?;
+        project.interval = Some([top, bottom]);
+    }
+    for kv in &args.well {
+        let (key, value) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--well {kv:?} is not KEY=VALUE; give e.g. --well UWI=15-051-25940"))?;
+        project.well.insert(key.trim().to_ascii_uppercase(), value.trim().to_string());
+    }
+    Ok(())
 }
 
 /// Find the default checkpoint: next to the binary (or its install prefix), then the repository.
@@ -179,14 +237,6 @@ fn stage_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-fn show(bar: &ProgressBar, p: Progress) {
-    if p.done == 0 {
-        bar.set_message(p.stage.name());
-        bar.set_length(p.total as u64);
-    }
-    bar.set_position(p.done as u64);
-}
-
 fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -205,34 +255,63 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn render(out: &Digitised, scan: &Path, cal: &Calibration, model: &Model, format: &str, ms: u128) -> Result<String> {
-    Ok(match format {
-        "csv" => to_csv(&out.curve),
-        "json" => {
-            let meta = serde_json::json!({
-                "ran": "cli",
-                "model": model.precision(),
-                "scan": scan.file_name().map(|n| n.to_string_lossy().to_string()),
-                "ms": { "total": ms },
-                "stats": out.stats,
-            });
-            to_json(&out.curve, &meta)
+/// The output text. A run of one curve is written in the single-curve shapes (CSV
+/// `depth,value`, the HTTP contract's JSON); several curves share one depth index
+/// (CSV `depth,GR,SP,...`, JSON with a `curves` list). LAS is one writer for both.
+fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model, format: &str, ms: u128) -> Result<String> {
+    let scan_name = scan.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let single = if out.log.curves.len() == 1 { out.log.curve(0) } else { None };
+    let meta = || {
+        let stats: Vec<_> = out.curves.iter().map(|c| serde_json::json!({ "mnemonic": c.mnemonic, "stats": c.stats })).collect();
+        let mut meta = serde_json::json!({ "ran": "cli", "model": model.precision(), "scan": scan_name, "ms": { "total": ms } });
+        match (&single, out.curves.first()) {
+            (Some(_), Some(c)) => meta["stats"] = serde_json::json!(c.stats),
+            _ => meta["curves"] = serde_json::json!(stats),
         }
+        meta
+    };
+    Ok(match format {
+        "csv" => single.as_ref().map_or_else(|| log_to_csv(&out.log), to_csv),
+        "json" => match &single {
+            Some(curve) => to_json(curve, &meta()),
+            None => log_to_json(&out.log, &meta()),
+        },
         "las" => {
-            let stem = scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            to_las(
-                &out.curve,
-                &LasInfo {
-                    well: stem,
-                    source: scan.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
-                    model: format!("VeerNet {}", model.precision()),
-                    date: today(),
-                    calibration_json: cal.to_json(),
-                },
+            let mut well: BTreeMap<String, String> = project.well.clone();
+            if !well.contains_key("WELL") {
+                well.insert("WELL".into(), scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+            }
+            // The project as it was run, without hand-edited paths (they are long and already in the data).
+            let mut settings = project.clone();
+            settings.curves.iter_mut().for_each(|c| c.edited = None);
+            let calibration_json = match (&single, project.calibration(0)) {
+                (Some(_), Some(cal)) if project.interval.is_none() && project.exclude.is_empty() => cal.to_json(),
+                _ => settings.to_json(),
+            };
+            log_to_las(
+                &out.log,
+                &LasInfo { well, source: scan_name.clone(), model: format!("VeerNet {}", model.precision()), date: today(), calibration_json },
             )
         }
         other => bail!("unknown output format {other:?}; use .csv, .las or .json"),
     })
+}
+
+/// A progress callback that shows the curve and its stage on a bar.
+fn curve_progress<'a>(bar: &'a ProgressBar, project: &'a Project) -> impl FnMut(usize, Progress) + 'a {
+    let n = project.curves.len();
+    move |i, p| {
+        if p.done == 0 {
+            let name = project.curves.get(i).map_or("", |c| c.mnemonic.as_str());
+            if n > 1 {
+                bar.set_message(format!("{name} ({}/{n}) {}", i + 1, p.stage.name()));
+            } else {
+                bar.set_message(p.stage.name());
+            }
+            bar.set_length(p.total as u64);
+        }
+        bar.set_position(p.done as u64);
+    }
 }
 
 fn format_of(path: &Path) -> Result<&'static str> {
@@ -245,7 +324,7 @@ fn format_of(path: &Path) -> Result<&'static str> {
 }
 
 fn run_digitise(a: DigitiseArgs) -> Result<ExitCode> {
-    let cal = calibration_from(&a)?;
+    let project = project_from(&a)?;
     let format = match &a.output {
         Some(p) => format_of(p)?,
         None => "csv",
@@ -254,27 +333,16 @@ fn run_digitise(a: DigitiseArgs) -> Result<ExitCode> {
     let model = load_model(&a.model)?;
     let bar = stage_bar(a.model.quiet);
     let t0 = Instant::now();
-    let out = digitise_bytes(&bytes, &cal, &model, &Limits::default(), &mut |p| show(&bar, p))
+    let out = digitise_project_bytes(&bytes, &project, &model, &Limits::default(), &mut curve_progress(&bar, &project))
         .with_context(|| a.scan.display().to_string())?;
     bar.finish_and_clear();
     let ms = t0.elapsed().as_millis();
-    let text = render(&out, &a.scan, &cal, &model, format, ms)?;
-    let points = out.curve.points();
-    let range = match (points.first(), points.last()) {
-        (Some(f), Some(l)) => format!("{} to {} {}", f.depth, l.depth, out.curve.depth_unit),
-        _ => "no depths".to_string(),
-    };
+    let text = render(&out, &a.scan, &project, &model, format, ms)?;
     match &a.output {
         Some(p) => {
             std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
             if !a.model.quiet {
-                eprintln!(
-                    "veer: {} depths ({range}, {:.0}% of rows traced) written to {} in {:.1} s",
-                    points.len(),
-                    out.stats.coverage * 100.0,
-                    p.display(),
-                    ms as f64 / 1000.0
-                );
+                report(&out, p, ms);
             }
         }
         None => print!("{text}"),
@@ -282,11 +350,50 @@ fn run_digitise(a: DigitiseArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One line per run on stderr (and one per curve when there are several).
+fn report(out: &DigitisedProject, dest: &Path, ms: u128) {
+    let log = &out.log;
+    let points = |i: usize| log.points(i);
+    let range = |i: usize| {
+        let p = points(i);
+        match (p.first(), p.last()) {
+            (Some(f), Some(l)) => format!("{} to {} {}", f.depth, l.depth, log.depth_unit),
+            _ => "no depths".to_string(),
+        }
+    };
+    let traced = |i: usize| match out.curves.get(i).and_then(|c| c.stats.as_ref()) {
+        Some(s) => format!("{:.0}% of rows traced", s.coverage * 100.0),
+        None => "from its edited path".to_string(),
+    };
+    if log.curves.len() == 1 {
+        eprintln!(
+            "veer: {} depths ({}, {}) written to {} in {:.1} s",
+            points(0).len(),
+            range(0),
+            traced(0),
+            dest.display(),
+            ms as f64 / 1000.0
+        );
+        return;
+    }
+    for (i, c) in log.curves.iter().enumerate() {
+        eprintln!("veer: {}: {} depths ({}, {})", c.mnemonic, points(i).len(), range(i), traced(i));
+    }
+    eprintln!(
+        "veer: {} curves on {} depths (step {} {}) written to {} in {:.1} s",
+        log.curves.len(),
+        log.depth.len(),
+        log.step,
+        log.depth_unit,
+        dest.display(),
+        ms as f64 / 1000.0
+    );
+}
+
 fn run_batch(a: BatchArgs) -> Result<ExitCode> {
-    let json = std::fs::read_to_string(&a.calibration)
-        .with_context(|| format!("cannot read the calibration {}", a.calibration.display()))?;
-    let cal = Calibration::from_json(&json).with_context(|| a.calibration.display().to_string())?;
-    cal.validate()?;
+    let mut project = read_project(&a.project)?;
+    apply(&mut project, &a.project_args)?;
+    project.validate().with_context(|| a.project.display().to_string())?;
     let mut scans: Vec<PathBuf> = std::fs::read_dir(&a.dir)
         .with_context(|| format!("cannot list the folder {}", a.dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -319,12 +426,12 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
         let one = || -> Result<()> {
             let bytes = std::fs::read(scan).with_context(|| format!("cannot read {}", scan.display()))?;
             let t = Instant::now();
-            let out = digitise_bytes(&bytes, &cal, &model, &Limits::default(), &mut |p: Progress| {
+            let out = digitise_project_bytes(&bytes, &project, &model, &Limits::default(), &mut |_, p: Progress| {
                 if p.stage == Stage::Infer {
                     bar.tick();
                 }
             })?;
-            let text = render(&out, scan, &cal, &model, &a.format, t.elapsed().as_millis())?;
+            let text = render(&out, scan, &project, &model, &a.format, t.elapsed().as_millis())?;
             let stem = scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let dest = out_dir.join(format!("{stem}.{}", a.format));
             std::fs::write(&dest, text).with_context(|| format!("cannot write {}", dest.display()))?;
