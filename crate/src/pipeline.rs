@@ -237,11 +237,14 @@ pub fn digitise_project(
                 }
             }
             .map_err(|e| name_curve(e, &spec.mnemonic))?;
+            let mut stats = digitised.stats;
+            // Excluded rows are blank: coverage counts the traced rows only.
+            stats.coverage = (stats.coverage / window.traced_fraction()).min(1.0);
             CurveRun {
                 mnemonic: spec.mnemonic.clone(),
                 path: digitised.path,
-                rows_per_track_row: digitised.stats.rows_per_track_row,
-                stats: Some(digitised.stats),
+                rows_per_track_row: stats.rows_per_track_row,
+                stats: Some(stats),
             }
         };
         runs.push(run);

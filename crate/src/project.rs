@@ -120,7 +120,7 @@ pub struct EditedPath {
 pub struct RowWindow {
     pub top: u32,
     pub bottom: u32,
-    /// Sorted, merged, inside `top..bottom`, each nonempty.
+    /// Sorted, merged, strictly inside `top..bottom`, each nonempty.
     pub exclude: Vec<(u32, u32)>,
 }
 
@@ -133,6 +133,12 @@ impl RowWindow {
     /// Whether this window is every row of a scan `height` rows tall.
     pub fn is_all(&self, height: u32) -> bool {
         self.top == 0 && self.bottom >= height && self.exclude.is_empty()
+    }
+
+    /// Share of the rows `top..bottom` that are traced (not excluded).
+    pub fn traced_fraction(&self) -> f64 {
+        let excluded: u32 = self.exclude.iter().map(|(a, b)| b - a).sum();
+        f64::from(self.bottom - self.top - excluded) / f64::from((self.bottom - self.top).max(1))
     }
 
     /// Whether scan row `y` (a fractional row rounds down) is traced.
@@ -333,7 +339,8 @@ impl Project {
     }
 
     /// The traced rows of a scan `height` rows tall: the interval (rounded outwards to
-    /// whole rows and clipped to the scan) without the excluded ranges.
+    /// whole rows and clipped to the scan) without the excluded ranges; a range that
+    /// reaches an end of the interval moves that end.
     ///
     /// Errors: [`Error::BadParameter`] when the interval lies outside the scan or the
     /// excluded ranges cover all of it.
@@ -364,8 +371,17 @@ impl Project {
                 _ => merged.push((a, b)),
             }
         }
-        let excluded: u32 = merged.iter().map(|(a, b)| b - a).sum();
-        if excluded >= bottom - top {
+        // Excluded ranges at either end shrink the window instead (less to decode and infer).
+        let (mut top, mut bottom) = (top, bottom);
+        while let Some(&(_, b)) = merged.first().filter(|(a, _)| *a <= top) {
+            top = top.max(b);
+            merged.remove(0);
+        }
+        while let Some(&(a, _)) = merged.last().filter(|(_, b)| *b >= bottom) {
+            bottom = bottom.min(a);
+            merged.pop();
+        }
+        if top >= bottom {
             return Err(Error::bad_parameter(
                 "the excluded ranges cover the whole interval, so nothing is left to trace; remove one",
             ));
@@ -442,6 +458,13 @@ mod tests {
         assert!(w.contains(50.0) && w.contains(899.9) && !w.contains(900.0) && !w.contains(1000.5));
         assert!(w.contains(1001.0) && !w.contains(49.9) && !w.contains(1500.0));
         assert!(Project::from_json(TWO).unwrap().rows(40).is_err(), "interval below the scan");
+        assert!((w.traced_fraction() - (1450.0 - 101.0) / 1450.0).abs() < 1e-12);
+        let mut p = Project::from_json(TWO).unwrap();
+        p.exclude = vec![[0.0, 99.0], [1200.0, 1900.0], [500.0, 600.0]];
+        let w = p.rows(2000).unwrap();
+        assert_eq!((w.top, w.bottom, w.exclude.clone()), (100, 1200, vec![(500, 601)]), "end ranges move the ends");
+        p.exclude = vec![[0.0, 2000.0]];
+        assert!(p.rows(2000).unwrap_err().to_string().contains("nothing is left"));
     }
 
     #[test]
