@@ -274,6 +274,9 @@ test('mode="cloud" sends the scan to the fallback and returns its curve; mode="a
   assert.equal(result.meta.ran, 'lambda');
   assert.equal(result.meta.model, 'fp32');
   assert.ok(result.meta.ms.total > 0);
+  // The curve's names travel with it to the cloud and back (the core's JSON, not a re-written query).
+  const cal = caseCal(name);
+  assert.deepEqual([result.meta.mnemonic, result.meta.unit, result.meta.depth_unit], [cal.mnemonic, cal.unit, cal.depth_unit]);
   const { nmae, coverage } = h.score(asPairs(result.curve), caseTruth(name), caseCal(name));
   console.log(`widget mode=cloud, ${name} (fp32 in the fallback): NMAE ${nmae.toFixed(5)}, coverage ${(coverage * 100).toFixed(2)}%`);
   assert.ok(nmae <= 0.01 && coverage >= 0.98, `NMAE ${nmae}, coverage ${coverage}`);

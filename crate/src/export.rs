@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 mod log;
-pub use log::{log_to_csv, log_to_json, log_to_las, LasInfo, Log, LogCurve};
+pub use log::{log_to_csv, log_to_json, log_to_las, write_log, Format, LasInfo, Log, LogCurve};
 
 /// Most depths a resampled curve may hold (about 80 MB of depths and values).
 pub const MAX_DEPTHS: usize = 10_000_000;

@@ -13,6 +13,7 @@
 //! | `mnemonic`, `unit`, `depth_unit` | `GR`, `GAPI`, `FT` | names for LAS and JSON |
 
 use crate::calibrate::Calibration;
+use crate::project::Project;
 use crate::error::{Error, Result};
 
 /// How a parameter is written where the user typed it, so messages quote it back
@@ -189,6 +190,51 @@ fn depth(s: &str, style: Style) -> Result<Vec<[f64; 2]>> {
 }
 
 /// Percent-decode one query component (`+` is a space); the result must be UTF-8.
+/// The key of a query string that carries a whole project as JSON.
+pub const PROJECT_QUERY_KEY: &str = "project";
+
+/// A project from a URL query string: `project=<JSON, percent-encoded>` alone, or the
+/// single-curve keys of [`CalibrationText::from_query`] (a project of one curve). Not
+/// validated beyond what parsing needs: call [`Project::validate_for_image`].
+pub fn project_from_query(query: &str) -> Result<Project> {
+    let parts: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let is_project = |p: &&str| p.split_once('=').map_or(*p, |(k, _)| k) == PROJECT_QUERY_KEY;
+    if !parts.iter().any(is_project) {
+        let calibration = CalibrationText::from_query(query)?.parse(Style::Query)?;
+        return Ok(Project::from_calibration(&calibration));
+    }
+    if parts.len() > 1 {
+        return Err(Error::bad_parameter(format!(
+            "the query string has {PROJECT_QUERY_KEY}= with other parameters; put everything in the project, \
+             or leave {PROJECT_QUERY_KEY}= out and give track=, scale= and depth="
+        )));
+    }
+    let value = parts[0].split_once('=').map_or("", |(_, v)| v);
+    Project::from_json(&percent_decode(value)?)
+}
+
+/// The query string that carries `project` (`project=<JSON>`, percent-encoded): what
+/// the page and `veer batch --cloud` send to the cloud fallback, read back by
+/// [`project_from_query`]. Hand-edited paths are left out (the cloud traces).
+pub fn project_to_query(project: &Project) -> String {
+    let mut p = project.clone();
+    p.curves.iter_mut().for_each(|c| c.edited = None);
+    format!("{PROJECT_QUERY_KEY}={}", percent_encode(&p.to_json()))
+}
+
+/// Percent-encodes everything but the characters `encodeURIComponent` leaves alone.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn percent_decode(s: &str) -> Result<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -219,6 +265,23 @@ fn percent_decode(s: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_travels_in_a_query_string() {
+        let json = r#"{"version":1,"depth":[[75,5010],[2250,5300]],"depth_unit":"FT","interval":[10,2000],"well":{"WELL":"A & B 1/2"},"curves":[{"mnemonic":"GR","unit":"GAPI","track":[17,392],"scale":[0,150],"edited":{"rows_per_track_row":1.5,"path":[[20,30],[21,31]]}},{"mnemonic":"SP","unit":"MV","track":[17,392],"scale":[-20,80],"seed":[300,500]}]}"#;
+        let project = Project::from_json(json).expect("valid project");
+        let query = project_to_query(&project);
+        assert!(query.starts_with("project=%7B%22version%22%3A1") && !query.contains('&') && !query.contains(' '), "{query}");
+        let back = project_from_query(&query).expect("reads back");
+        let mut without_edits = project.clone();
+        without_edits.curves[0].edited = None;
+        assert_eq!(back, without_edits);
+        // The single-curve form still reads, as a project of one curve with its names.
+        let one = project_from_query("track=17:392&scale=0:150&depth=75=5010,2250=5300&mnemonic=GR&unit=GAPI&depth_unit=FT").expect("calibration");
+        assert_eq!((one.curves.len(), one.curves[0].mnemonic.as_str(), one.depth_unit.as_deref()), (1, "GR", Some("FT")));
+        let mixed = project_from_query(&format!("{query}&track=1:2")).expect_err("mixed");
+        assert!(mixed.to_string().contains("other parameters"), "{mixed}");
+    }
 
     const GR: &str = "track=17:392&scale=0:150&depth=75=5010,2250=5300&step=0.5";
 

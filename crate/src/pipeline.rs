@@ -108,9 +108,23 @@ pub fn digitise(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Digitised> {
     calibration.validate_for_image(image.width, image.height)?;
+    digitise_rows(image, 0, (image.width, image.height), calibration, model, progress)
+}
 
+/// [`digitise`] on `part`: the rows of a scan `scan_size` (width, height) from row `top` on.
+/// The calibration, the seed and the returned path are in the scan's rows; the caller has
+/// checked the calibration against the scan.
+fn digitise_rows(
+    part: &GrayImage,
+    top: u32,
+    scan_size: (u32, u32),
+    calibration: &Calibration,
+    model: &Model,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Digitised> {
+    let top = f64::from(top);
     progress(Progress { stage: Stage::Prepare, done: 0, total: 1 });
-    let track = prepare_track(image, calibration.track[0], calibration.track[1], MODEL_WIDTH)?;
+    let track = prepare_track(part, calibration.track[0], calibration.track[1], MODEL_WIDTH)?;
     progress(Progress { stage: Stage::Prepare, done: 1, total: 1 });
 
     let n_tiles = crate::preprocess::tiles(track.height).len();
@@ -122,7 +136,7 @@ pub fn digitise(
     progress(Progress { stage: Stage::Trace, done: 0, total: 1 });
     let seed = calibration.seed.map(|[x, y]| Seed {
         col: track.track_col(x) as f32,
-        row: track.track_row(y) as f32,
+        row: track.track_row(y - top) as f32,
     });
     let columns = trace_with_ink(&map, Some(&track.data), seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
         // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
@@ -137,7 +151,7 @@ pub fn digitise(
     let path: Vec<[f64; 2]> = columns
         .iter()
         .enumerate()
-        .filter_map(|(row, col)| col.map(|c| [track.source_x(f64::from(c)), track.source_y(row as f64)]))
+        .filter_map(|(row, col)| col.map(|c| [track.source_x(f64::from(c)), track.source_y(row as f64) + top]))
         .collect();
     let rows_per_track_row = track.src_height as f64 / track.height as f64;
     let (curve, path) = calibrate_path(&path, calibration, rows_per_track_row)?;
@@ -148,8 +162,8 @@ pub fn digitise(
         curve,
         path,
         stats: RunStats {
-            image_width: image.width,
-            image_height: image.height,
+            image_width: scan_size.0,
+            image_height: scan_size.1,
             track_rows: track.height,
             track_cols: track.width,
             tiles: n_tiles,
@@ -225,18 +239,13 @@ pub fn digitise_project(
         } else {
             let cal = calibration(i)?;
             let mut report = |p: Progress| progress(i, p);
-            let digitised = match &windowed {
-                None => digitise(image, &cal, model, &mut report),
-                Some(part) => {
-                    let top = f64::from(window.top);
-                    digitise(part, &shift_rows(&cal, -top), model, &mut report).map(|mut d| {
-                        d.path.iter_mut().for_each(|p| p[1] += top);
-                        d.path.retain(|p| window.contains(p[1]));
-                        d
-                    })
-                }
+            let size = (image.width, image.height);
+            let mut digitised = match &windowed {
+                None => digitise_rows(image, 0, size, &cal, model, &mut report),
+                Some(part) => digitise_rows(part, window.top, size, &cal, model, &mut report),
             }
             .map_err(|e| name_curve(e, &spec.mnemonic))?;
+            digitised.path.retain(|p| window.contains(p[1]));
             let mut stats = digitised.stats;
             // Excluded rows are blank: coverage counts the traced rows only.
             stats.coverage = (stats.coverage / window.traced_fraction()).min(1.0);
@@ -319,15 +328,6 @@ fn window_image(image: &GrayImage, window: &RowWindow) -> GrayImage {
     GrayImage { width: image.width, height: window.bottom - window.top, data }
 }
 
-/// A calibration for an image whose rows start `shift` rows lower (negative: higher).
-fn shift_rows(c: &Calibration, shift: f64) -> Calibration {
-    Calibration {
-        depth: c.depth.iter().map(|&[row, depth]| [row + shift, depth]).collect(),
-        seed: c.seed.map(|[x, y]| [x, y + shift]),
-        ..c.clone()
-    }
-}
-
 /// An error of one curve, with the curve named.
 fn name_curve(e: Error, mnemonic: &str) -> Error {
     match e {
@@ -404,15 +404,5 @@ mod tests {
         let part = window_image(&image, &window);
         assert_eq!((part.width, part.height), (2, 4));
         assert_eq!(part.data, vec![2, 3, 255, 255, 255, 255, 8, 9]);
-    }
-
-    #[test]
-    fn shifted_rows_move_the_depth_ties_and_the_seed_only() {
-        let c = Calibration::from_json(r#"{"track":[1,20],"scale":[0,150],"depth":[[100,1000],[200,1010]],"seed":[5,150]}"#).unwrap();
-        let s = shift_rows(&c, -50.0);
-        assert_eq!(s.depth, vec![[50.0, 1000.0], [150.0, 1010.0]]);
-        assert_eq!(s.seed, Some([5.0, 100.0]));
-        assert_eq!((s.track, s.scale), (c.track, c.scale));
-        assert_eq!(c.depth_axis().depth_at(120.0), s.depth_axis().depth_at(70.0));
     }
 }

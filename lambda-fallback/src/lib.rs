@@ -28,8 +28,8 @@ use tokio::sync::OnceCell;
 
 use veer::limits::Limits;
 use veer::model::Model;
-use veer::params::{CalibrationText, Style};
-use veer::pipeline::{digitise, Digitised, Progress, Stage};
+use veer::params::project_from_query;
+use veer::pipeline::{digitise_project, DigitisedProject, Progress, Stage};
 use veer::preprocess::TILE_ROWS;
 use veer::MODEL_WIDTH;
 
@@ -98,7 +98,7 @@ impl Failure {
     ///
     /// | kind | status | when |
     /// |---|---|---|
-    /// | `bad_parameter` | 400 | the query string's calibration is missing or wrong |
+    /// | `bad_parameter` | 400 | the query string's calibration or project is missing or wrong |
     /// | `bad_input` | 400 | the body is empty, truncated or corrupt |
     /// | `unsupported` | 415 | not PNG/JPEG/TIFF, an unsupported TIFF feature, or a non-image Content-Type |
     /// | `payload_too_large` | 413 | the body is over the 6 MB request limit (shrink it, or use the CLI) |
@@ -293,26 +293,20 @@ impl<S: ModelSource> App<S> {
 
         let (status, body) = match outcome {
             Ok((out, precision)) => {
-                let stats = &out.stats;
-                log["image"] = json!([stats.image_width, stats.image_height]);
-                log["tiles"] = json!(stats.tiles);
-                let body = json!({
-                    "curve": out.curve.points(),
-                    "meta": {
-                        "ran": "lambda",
-                        "server": self.server.name(),
-                        "model": precision,
-                        "cold_start": cold,
-                        "ms": ms_out,
-                    },
-                    "mnemonic": out.curve.mnemonic,
-                    "unit": out.curve.unit,
-                    "depth_unit": out.curve.depth_unit,
-                    "step": out.curve.step,
-                    "path": out.path.iter().map(|[x, y]| [round2(*x), round2(*y)]).collect::<Vec<_>>(),
-                    "stats": out.stats,
+                let stats: Vec<_> = out.curves.iter().filter_map(|c| c.stats.as_ref()).collect();
+                if let Some(s) = stats.first() {
+                    log["image"] = json!([s.image_width, s.image_height]);
+                }
+                log["tiles"] = json!(stats.iter().map(|s| s.tiles).sum::<usize>());
+                log["curves"] = json!(out.curves.len());
+                let meta = json!({
+                    "ran": "lambda",
+                    "server": self.server.name(),
+                    "model": precision,
+                    "cold_start": cold,
+                    "ms": ms_out,
                 });
-                (StatusCode::OK, body)
+                (StatusCode::OK, answer(&out, meta))
             }
             Err(f) => {
                 let (status, kind) = f.status_kind();
@@ -348,7 +342,7 @@ impl<S: ModelSource> App<S> {
         ms_out: &mut Ms,
         cold: &mut bool,
         log: &mut Value,
-    ) -> Result<(Digitised, &'static str), Failure> {
+    ) -> Result<(DigitisedProject, &'static str), Failure> {
         let path = req.uri().path();
         if !path.trim_end_matches('/').ends_with("/digitise") {
             return Err(Failure::NotFound(format!(
@@ -387,13 +381,13 @@ impl<S: ModelSource> App<S> {
         if body.len() > MAX_BODY_BYTES {
             return Err(Failure::PayloadTooLarge(body.len()));
         }
-        let calibration = CalibrationText::from_query(&query)
-            .and_then(|t| t.parse(Style::Query))
+        let project = project_from_query(&query)
+            .and_then(|p| p.validate().map(|()| p))
             .map_err(Failure::Core)?;
         // The header alone: refuse what cannot decode before paying for the model.
         let info = veer::decode::probe(&body).map_err(Failure::Core)?;
         info.check(&self.limits).map_err(Failure::Core)?;
-        calibration
+        project
             .validate_for_image(info.width, info.height)
             .map_err(Failure::Core)?;
         log["format"] = json!(info.format.name());
@@ -422,11 +416,11 @@ impl<S: ModelSource> App<S> {
         let model = loaded.clone();
         let (result, stages) = tokio::task::spawn_blocking(move || {
             let mut marks: Vec<(Stage, Instant)> = Vec::new();
-            let result = digitise(
+            let result = digitise_project(
                 &image,
-                &calibration,
+                &project,
                 &model.model,
-                &mut |p: Progress| {
+                &mut |_, p: Progress| {
                     if p.done == 0 && marks.last().is_none_or(|(s, _)| *s != p.stage) {
                         marks.push((p.stage, Instant::now()));
                     }
@@ -446,15 +440,46 @@ impl<S: ModelSource> App<S> {
             let d = (d * 10.0).round() / 10.0;
             match w[0].0 {
                 Stage::Decode => ms_out.decode = d,
-                Stage::Prepare => ms_out.prepare = d,
-                Stage::Infer => ms_out.infer = d,
-                Stage::Trace => ms_out.trace = d,
-                Stage::Export => ms_out.export = d,
+                Stage::Prepare => ms_out.prepare += d,
+                Stage::Infer => ms_out.infer += d,
+                Stage::Trace => ms_out.trace += d,
+                Stage::Export => ms_out.export += d,
             }
         }
         let out = result.map_err(Failure::Core)?;
         Ok((out, loaded.model.precision()))
     }
+}
+
+/// The JSON answer of a run: the shape of a local run (`log`: every curve on one depth
+/// index; `curves`: each curve's `path`, `rows_per_track_row` and `stats`) and `meta`.
+/// A run of one curve also carries the single-curve fields (`curve`, `mnemonic`, `unit`,
+/// `depth_unit`, `step`, `path`, `stats`) that callers of the one-curve query read.
+fn answer(out: &DigitisedProject, meta: Value) -> Value {
+    let rounded = |path: &[[f64; 2]]| path.iter().map(|[x, y]| [round2(*x), round2(*y)]).collect::<Vec<_>>();
+    let curves: Vec<Value> = out
+        .curves
+        .iter()
+        .map(|c| {
+            json!({
+                "mnemonic": c.mnemonic,
+                "path": rounded(&c.path),
+                "rows_per_track_row": c.rows_per_track_row,
+                "stats": c.stats,
+            })
+        })
+        .collect();
+    let mut body = json!({ "log": out.log, "curves": curves, "meta": meta });
+    if let (Some(curve), [run]) = (out.log.curve(0), out.curves.as_slice()) {
+        body["curve"] = json!(curve.points());
+        body["mnemonic"] = json!(curve.mnemonic);
+        body["unit"] = json!(curve.unit);
+        body["depth_unit"] = json!(curve.depth_unit);
+        body["step"] = json!(curve.step);
+        body["path"] = json!(rounded(&run.path));
+        body["stats"] = json!(run.stats);
+    }
+    body
 }
 
 /// Build a [`Request`] for the handler from parts and a body (used by the local server).

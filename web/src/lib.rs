@@ -13,10 +13,11 @@ use wasm_bindgen::prelude::*;
 use veer::calibrate::Calibration;
 use veer::decode::{decode, probe as probe_header, GrayImage, ImageInfo};
 use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
-use veer::export::{to_csv, to_json, to_las, LasInfo};
+use veer::export::{write_log, Format, LasInfo, Log};
 use veer::limits::Limits;
 use veer::model::Model;
-use veer::pipeline::{curve_from_path, digitise, Progress};
+use veer::pipeline::{curve_from_path, digitise, digitise_project, project_log, CurveRun, Progress};
+use veer::project::Project;
 
 /// A core error as a JS `Error` carrying `kind`.
 fn js_error(e: &veer::Error) -> JsValue {
@@ -148,6 +149,28 @@ impl Digitiser {
         to_js(&out)
     }
 
+    /// Digitises every curve of a project (JSON text or object) on the open scan: only its
+    /// traced rows, every curve on one depth index. `progress(curve, stage, done, total)`
+    /// is called with the curve's index at each stage's start and after every tile.
+    /// Returns `{log, curves: [{mnemonic, path, rows_per_track_row, stats}]}`.
+    #[wasm_bindgen(js_name = runProject)]
+    pub fn run_project(&self, project: JsValue, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let project = project_from_js(project)?;
+        let image = self.open_image()?;
+        let mut report = |curve: usize, p: Progress| {
+            let args = js_sys::Array::of4(
+                &JsValue::from_f64(curve as f64),
+                &JsValue::from_str(p.stage.name()),
+                &JsValue::from_f64(p.done as f64),
+                &JsValue::from_f64(p.total as f64),
+            );
+            // A throwing progress callback must not abort the run.
+            let _ = progress.apply(&JsValue::NULL, &args);
+        };
+        let out = digitise_project(image, &project, &self.model, &mut report).map_err(|e| js_error(&e))?;
+        to_js(&out)
+    }
+
     /// Re-encodes the open scan for the cloud fallback's request limit
     /// (`max_bytes`, e.g. the planner's `CLOUD_MAX_BODY_BYTES`): a 1-bit PNG when it
     /// is black and white, else a grayscale PNG, thresholded only when that is too
@@ -224,33 +247,80 @@ pub fn export_curve(
     } else {
         serde_wasm_bindgen::from_value(info).map_err(|e| bad_argument("the export info", e))?
     };
+    let format = Format::from_name(format).map_err(|e| js_error(&e))?;
     let curve = curve_from_path(&path, &cal, rows_per_track_row).map_err(|e| js_error(&e))?;
-    match format {
-        "csv" => Ok(to_csv(&curve)),
-        "json" => {
-            let meta = serde_json::json!({
-                "ran": "browser",
-                "model": info.model,
-                "source": info.source,
-                "calibration": serde_json::from_str::<serde_json::Value>(&cal.to_json()).unwrap_or_default(),
-            });
-            Ok(to_json(&curve, &meta))
+    let meta = serde_json::json!({
+        "ran": "browser",
+        "model": info.model,
+        "source": info.source,
+        "calibration": serde_json::from_str::<serde_json::Value>(&cal.to_json()).unwrap_or_default(),
+    });
+    let las = LasInfo {
+        well: [("WELL".to_string(), info.well)].into_iter().collect(),
+        source: info.source,
+        model: info.model,
+        date: info.date,
+        calibration_json: cal.to_json(),
+    };
+    Ok(write_log(&Log::from_curve(&curve), format, &las, &meta))
+}
+
+/// A project from JS: its JSON text, or the object itself (a single-curve calibration
+/// object reads as a project of one curve), validated.
+fn project_from_js(project: JsValue) -> Result<Project, JsValue> {
+    let text = match project.as_string() {
+        Some(text) => text,
+        None => {
+            let value: serde_json::Value =
+                serde_wasm_bindgen::from_value(project).map_err(|e| bad_argument("the project", e))?;
+            value.to_string()
         }
-        "las" => Ok(to_las(
-            &curve,
-            &LasInfo {
-                well: [("WELL".to_string(), info.well)].into_iter().collect(),
-                source: info.source,
-                model: info.model,
-                date: info.date,
-                calibration_json: cal.to_json(),
-            },
-        )),
-        other => Err(error_with_kind(
-            "bad_parameter",
-            &format!("unknown export format {other:?}: choose \"csv\", \"las\" or \"json\""),
-        )),
+    };
+    let project = Project::from_json(&text).map_err(|e| js_error(&e))?;
+    project.validate().map_err(|e| js_error(&e))?;
+    Ok(project)
+}
+
+/// Reads and checks a project (JSON text or object; a calibration reads as a project of
+/// one curve) and returns it in the core's form: what the page saves and the CLI, the
+/// widget and the cloud read. Errors name the field and the fix.
+#[wasm_bindgen(js_name = parseProject)]
+pub fn parse_project(project: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&project_from_js(project)?)
+}
+
+/// Writes every curve of a project from the paths its curves carry (`edited`: the run's
+/// paths, edited or not) as `"csv"`, `"las"` or `"json"`, on one depth index, within the
+/// project's traced rows of a scan `height` rows tall. `info` is `{source, model, date}`;
+/// the well's header comes from the project (`well.WELL` defaults to `info.source`).
+#[wasm_bindgen(js_name = exportProject)]
+pub fn export_project(format: &str, project: JsValue, height: u32, info: JsValue) -> Result<String, JsValue> {
+    let format = Format::from_name(format).map_err(|e| js_error(&e))?;
+    let project = project_from_js(project)?;
+    let info: ExportInfo = if info.is_undefined() || info.is_null() {
+        ExportInfo::default()
+    } else {
+        serde_wasm_bindgen::from_value(info).map_err(|e| bad_argument("the export info", e))?
+    };
+    let runs = project
+        .curves
+        .iter()
+        .map(|c| {
+            CurveRun::from_edited(c).ok_or_else(|| {
+                error_with_kind("bad_parameter", &format!("curve {} has no path yet: digitise it before exporting", c.mnemonic))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let log = project_log(&project, height, &runs).map_err(|e| js_error(&e))?;
+    let mut well = project.well.clone();
+    if !well.contains_key("WELL") {
+        well.insert("WELL".into(), if info.well.is_empty() { info.source.clone() } else { info.well.clone() });
     }
+    let mut settings = project.clone();
+    settings.curves.iter_mut().for_each(|c| c.edited = None);
+    let meta = serde_json::json!({ "ran": "browser", "model": info.model, "source": info.source });
+    let las = LasInfo { well, source: info.source, model: info.model, date: info.date, calibration_json: settings.to_json() };
+    Ok(write_log(&log, format, &las, &meta))
 }
 
 /// The preprocessed track tensor of a scan (ink = 1.0, resized to the model

@@ -191,13 +191,9 @@ export class VeerClient {
    */
   async runCloud(bytes, contentType, calibration, { signal } = {}) {
     const url = new URL(this.opts.fallbackUrl, location.href);
-    const q = url.searchParams;
-    q.set('track', `${calibration.track[0]}:${calibration.track[1]}`);
-    q.set('scale', `${calibration.scale[0]}:${calibration.scale[1]}`);
-    if (calibration.log) q.set('log', '1');
-    q.set('depth', calibration.depth.map(([y, d]) => `${y}=${d}`).join(','));
-    if (calibration.seed) q.set('seed', `${calibration.seed[0]},${calibration.seed[1]}`);
-    if (calibration.step) q.set('step', String(calibration.step));
+    // The calibration (or project) goes as the core's own JSON, which the core parses on the
+    // other side: nothing of it (mnemonic, units, depth unit) is re-written here.
+    url.searchParams.set('project', JSON.stringify(calibration));
     let response;
     try {
       response = await fetch(url, { method: 'POST', body: bytes, headers: { 'content-type': contentType }, signal });

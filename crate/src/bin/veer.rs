@@ -18,7 +18,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use veer::export::{log_to_csv, log_to_json, log_to_las, to_csv, to_json, LasInfo};
+use veer::export::{write_log, Format, LasInfo};
 use veer::limits::Limits;
 use veer::model::Model;
 use veer::params::{CalibrationText, Style};
@@ -255,46 +255,35 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The output text. A run of one curve is written in the single-curve shapes (CSV
-/// `depth,value`, the HTTP contract's JSON); several curves share one depth index
-/// (CSV `depth,GR,SP,...`, JSON with a `curves` list). LAS is one writer for both.
-fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model, format: &str, ms: u128) -> Result<String> {
+/// The output text, through the core's one writer ([`write_log`]: one curve in the
+/// single-curve shapes, several on one depth index).
+fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model, format: Format, ms: u128) -> String {
     let scan_name = scan.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let single = if out.log.curves.len() == 1 { out.log.curve(0) } else { None };
-    let meta = || {
-        let stats: Vec<_> = out.curves.iter().map(|c| serde_json::json!({ "mnemonic": c.mnemonic, "stats": c.stats })).collect();
-        let mut meta = serde_json::json!({ "ran": "cli", "model": model.precision(), "scan": scan_name, "ms": { "total": ms } });
-        match (&single, out.curves.first()) {
-            (Some(_), Some(c)) => meta["stats"] = serde_json::json!(c.stats),
-            _ => meta["curves"] = serde_json::json!(stats),
+    let mut meta = serde_json::json!({ "ran": "cli", "model": model.precision(), "scan": scan_name, "ms": { "total": ms } });
+    match out.curves.as_slice() {
+        [one] => meta["stats"] = serde_json::json!(one.stats),
+        many => {
+            meta["curves"] =
+                many.iter().map(|c| serde_json::json!({ "mnemonic": c.mnemonic, "stats": c.stats })).collect()
         }
-        meta
-    };
-    Ok(match format {
-        "csv" => single.as_ref().map_or_else(|| log_to_csv(&out.log), to_csv),
-        "json" => match &single {
-            Some(curve) => to_json(curve, &meta()),
-            None => log_to_json(&out.log, &meta()),
-        },
-        "las" => {
-            let mut well: BTreeMap<String, String> = project.well.clone();
-            if !well.contains_key("WELL") {
-                well.insert("WELL".into(), scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
-            }
-            // The project as it was run, without hand-edited paths (they are long and already in the data).
+    }
+    let mut well: BTreeMap<String, String> = project.well.clone();
+    if !well.contains_key("WELL") {
+        well.insert("WELL".into(), scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+    }
+    // What was run: a plain calibration stays one; a project goes without its hand-edited
+    // paths (long, and already in the data).
+    let plain = project.curves.len() == 1 && project.interval.is_none() && project.exclude.is_empty();
+    let calibration_json = match project.calibration(0) {
+        Some(cal) if plain && project.curves[0].edited.is_none() => cal.to_json(),
+        _ => {
             let mut settings = project.clone();
             settings.curves.iter_mut().for_each(|c| c.edited = None);
-            let calibration_json = match (&single, project.calibration(0)) {
-                (Some(_), Some(cal)) if project.interval.is_none() && project.exclude.is_empty() => cal.to_json(),
-                _ => settings.to_json(),
-            };
-            log_to_las(
-                &out.log,
-                &LasInfo { well, source: scan_name.clone(), model: format!("VeerNet {}", model.precision()), date: today(), calibration_json },
-            )
+            settings.to_json()
         }
-        other => bail!("unknown output format {other:?}; use .csv, .las or .json"),
-    })
+    };
+    let info = LasInfo { well, source: scan_name, model: format!("VeerNet {}", model.precision()), date: today(), calibration_json };
+    write_log(&out.log, format, &info, &meta)
 }
 
 /// A progress callback that shows the curve and its stage on a bar.
@@ -314,20 +303,11 @@ fn curve_progress<'a>(bar: &'a ProgressBar, project: &'a Project) -> impl FnMut(
     }
 }
 
-fn format_of(path: &Path) -> Result<&'static str> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("csv") => Ok("csv"),
-        Some("las") => Ok("las"),
-        Some("json") => Ok("json"),
-        _ => bail!("cannot tell the output format of {}; name it .csv, .las or .json", path.display()),
-    }
-}
-
 fn run_digitise(a: DigitiseArgs) -> Result<ExitCode> {
     let project = project_from(&a)?;
     let format = match &a.output {
-        Some(p) => format_of(p)?,
-        None => "csv",
+        Some(p) => Format::from_file_name(&p.to_string_lossy())?,
+        None => Format::Csv,
     };
     let bytes = std::fs::read(&a.scan).with_context(|| format!("cannot read the scan {}", a.scan.display()))?;
     let model = load_model(&a.model)?;
@@ -337,7 +317,7 @@ fn run_digitise(a: DigitiseArgs) -> Result<ExitCode> {
         .with_context(|| a.scan.display().to_string())?;
     bar.finish_and_clear();
     let ms = t0.elapsed().as_millis();
-    let text = render(&out, &a.scan, &project, &model, format, ms)?;
+    let text = render(&out, &a.scan, &project, &model, format, ms);
     match &a.output {
         Some(p) => {
             std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
@@ -394,6 +374,7 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
     let mut project = read_project(&a.project)?;
     apply(&mut project, &a.project_args)?;
     project.validate().with_context(|| a.project.display().to_string())?;
+    let format = Format::from_name(&a.format)?;
     let mut scans: Vec<PathBuf> = std::fs::read_dir(&a.dir)
         .with_context(|| format!("cannot list the folder {}", a.dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -431,9 +412,9 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
                     bar.tick();
                 }
             })?;
-            let text = render(&out, scan, &project, &model, &a.format, t.elapsed().as_millis())?;
+            let text = render(&out, scan, &project, &model, format, t.elapsed().as_millis());
             let stem = scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let dest = out_dir.join(format!("{stem}.{}", a.format));
+            let dest = out_dir.join(format!("{stem}.{}", format.name()));
             std::fs::write(&dest, text).with_context(|| format!("cannot write {}", dest.display()))?;
             Ok(())
         };

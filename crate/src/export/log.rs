@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{format_depth, format_value, las_name, las_value, step_decimals, Curve, CurvePoint, LAS_NULL};
+use super::{
+    format_depth, format_value, las_name, las_value, step_decimals, to_csv, to_json, Curve, CurvePoint, LAS_NULL,
+};
 use crate::error::{Error, Result};
 use crate::project::WELL_FIELDS;
 
@@ -144,6 +146,59 @@ impl Log {
             out.push(m);
         }
         out
+    }
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Las,
+    Json,
+}
+
+impl Format {
+    /// `"csv"`, `"las"` or `"json"` (any case).
+    pub fn from_name(name: &str) -> Result<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "las" => Ok(Format::Las),
+            "json" => Ok(Format::Json),
+            _ => Err(Error::bad_parameter(format!("unknown output format {name:?}; choose csv, las or json"))),
+        }
+    }
+
+    /// The format a file name's extension names (`.csv`, `.las`, `.json`, any case).
+    pub fn from_file_name(name: &str) -> Result<Format> {
+        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+        Format::from_name(ext).map_err(|_| {
+            Error::bad_parameter(format!("cannot tell the output format of {name}; name it .csv, .las or .json"))
+        })
+    }
+
+    /// The name, as in [`Format::from_name`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Las => "las",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// A log in `format`: every entry point writes its output through this. A log of one
+/// curve is written in the single-curve shapes (CSV `depth,value`, the HTTP contract's
+/// JSON `{"curve", "mnemonic", "unit", "depth_unit", "step", "meta"}`); several curves
+/// in the log shapes ([`log_to_csv`], [`log_to_json`]). LAS is [`log_to_las`] for both.
+/// `meta` goes into the JSON; `info` into the LAS header.
+pub fn write_log(log: &Log, format: Format, info: &LasInfo, meta: &serde_json::Value) -> String {
+    let single = if log.curves.len() == 1 { log.curve(0) } else { None };
+    match (format, single) {
+        (Format::Csv, Some(curve)) => to_csv(&curve),
+        (Format::Csv, None) => log_to_csv(log),
+        (Format::Json, Some(curve)) => to_json(&curve, meta),
+        (Format::Json, None) => log_to_json(log, meta),
+        (Format::Las, _) => log_to_las(log, info),
     }
 }
 
@@ -292,6 +347,25 @@ mod tests {
         assert!(las.contains("~A  DEPT GR ILD\n"), "{las}");
         let row: Vec<&str> = las.lines().find(|l| l.trim_start().starts_with("101.0")).unwrap().split_whitespace().collect();
         assert_eq!(row, ["101.0", "-999.25", "10"], "{las}");
+    }
+
+    #[test]
+    fn one_curve_keeps_the_single_curve_shapes() {
+        let one = Log::from_curves(&[curve("GR", 100.0, &[Some(1.0), None, Some(3.0)])]).unwrap();
+        let two = Log::from_curves(&[curve("GR", 100.0, &[Some(1.0)]), curve("SP", 100.0, &[Some(2.0)])]).unwrap();
+        let meta = serde_json::json!({"ran": "test"});
+        let info = LasInfo::default();
+        assert_eq!(write_log(&one, Format::Csv, &info, &meta), "depth,value\n100.0,1\n101.0,3\n");
+        assert_eq!(write_log(&two, Format::Csv, &info, &meta), "depth,GR,SP\n100.0,1,2\n");
+        let j1: serde_json::Value = serde_json::from_str(&write_log(&one, Format::Json, &info, &meta)).unwrap();
+        assert_eq!((j1["mnemonic"].as_str(), j1["curve"].as_array().map(Vec::len)), (Some("GR"), Some(2)));
+        let j2: serde_json::Value = serde_json::from_str(&write_log(&two, Format::Json, &info, &meta)).unwrap();
+        assert_eq!(j2["curves"][1]["mnemonic"], "SP");
+        assert_eq!(j2["meta"]["ran"], "test");
+        assert!(write_log(&two, Format::Las, &info, &meta).contains("~A  DEPT GR SP\n"));
+        assert_eq!(Format::from_file_name("a/b.LAS").unwrap(), Format::Las);
+        assert!(Format::from_file_name("out.txt").unwrap_err().to_string().contains(".csv, .las or .json"));
+        assert!(Format::from_name("xml").is_err());
     }
 
     #[test]

@@ -125,6 +125,46 @@ async fn a_scan_is_digitised_cold_then_warm() {
     assert_eq!(app.loads(), 1);
 }
 
+/// A project in the query string: every curve in one request, with its mnemonic and units,
+/// only the project's interval traced, in the shape of a local run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_runs_every_curve_in_one_request() {
+    let app = app();
+    let scan = case("full-g4/scan.tif");
+    let project: veer::project::Project = veer::project::Project::from_json(
+        r#"{"version":1,"depth":[[150,3050],[12750,7250]],"depth_unit":"FT","step":1,"interval":[6000,7000],
+            "well":{"WELL":"UNIVERSITY 6-17"},
+            "curves":[{"mnemonic":"RHOB","unit":"G/C3","track":[507,882],"scale":[1.95,2.95],"seed":[739,6112]},
+                      {"mnemonic":"ILD","unit":"OHMM","track":[882,1257],"scale":[0.2,2000],"log":true,"seed":[1075,6811]}]}"#,
+    )
+    .expect("project");
+    let query = veer::params::project_to_query(&project);
+    let req = request("POST", "/digitise", &query, Some("image/tiff"), &scan);
+    let (status, body, _) = parts(app.handle(req).await);
+    assert_eq!(status, 200, "{body}");
+    let log = &body["log"];
+    assert_eq!(log["depth_unit"], "FT");
+    let names: Vec<(&str, &str)> = log["curves"]
+        .as_array()
+        .expect("curves")
+        .iter()
+        .map(|c| (c["mnemonic"].as_str().unwrap_or(""), c["unit"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(names, [("RHOB", "G/C3"), ("ILD", "OHMM")]);
+    let depths = log["depth"].as_array().expect("depths");
+    let (first, last) = (depths[0].as_f64().unwrap_or(0.0), depths[depths.len() - 1].as_f64().unwrap_or(0.0));
+    // Rows 6,000-7,000 are 5,000-5,333.7 ft.
+    assert!(first >= 4999.0 && last <= 5335.0, "{first}..{last}");
+    for c in body["curves"].as_array().expect("runs") {
+        let path = c["path"].as_array().expect("path");
+        assert!(path.len() > 500, "{}: {} points", c["mnemonic"], path.len());
+        assert!(path.iter().all(|p| (6000.0..=7001.0).contains(&p[1].as_f64().unwrap_or(-1.0))));
+        assert!(c["stats"]["coverage"].as_f64().is_some_and(|v| v > 0.8), "{}", c["stats"]);
+    }
+    assert!(body.get("curve").is_none(), "several curves: no single-curve fields");
+    assert_eq!(body["meta"]["ran"], "lambda");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
     let app = app();
