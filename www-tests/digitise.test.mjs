@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import * as h from './lib/harness.mjs';
 
@@ -108,6 +109,28 @@ test('fix a stretch by hand, erase one, undo and redo; the export follows the ed
   assert.ok(Math.abs((await valueAt([1200]))[0] - before) < 1e-9, 'undo restores the traced curve');
   await page.click('#redo');
   assert.ok(Math.abs((await valueAt([1225]))[0] - 300) < 3, 'redo re-applies the fix');
+  page.assertClean();
+  await context.close();
+});
+
+test('the core in the browser reads as the native build: tensor hash and first-tile mean of the int8 model', async () => {
+  // The native report comes from crate/examples/wasm_check.rs, built by `cargo test --release`.
+  const bin = path.join(h.REPO, 'target/release/examples/wasm_check');
+  assert.ok(fs.existsSync(bin), `${bin} is missing: build it with cargo build --release --example wasm_check`);
+  const scanPath = path.join(h.CASES, 'gr-linear-png/scan.png');
+  const native = execFileSync(bin, [path.join(h.REPO, 'models/veernet-int8.onnx'), scanPath, '17', '392'], { encoding: 'utf8' });
+  const context = await env.browser.newContext();
+  const page = await h.openPage(context, env.srv.url);
+  const got = await page.evaluate(async (scan) => {
+    const veer = await import('./pkg/veer_web.js');
+    await veer.default({ module_or_path: './pkg/veer_web_bg.wasm' });
+    const model = new Uint8Array(await (await fetch('./models/veernet-int8.onnx')).arrayBuffer());
+    const d = new veer.Digitiser(model);
+    d.open(Uint8Array.from(atob(scan), (c) => c.charCodeAt(0)));
+    return d.selfCheck(17, 392);
+  }, fs.readFileSync(scanPath).toString('base64'));
+  console.log(`native and Chromium wasm:\n${got}`);
+  assert.equal(got, native);
   page.assertClean();
   await context.close();
 });

@@ -15,8 +15,9 @@
 //! | [`project`] | a whole print: depth ties, the traced interval, excluded rows, the well's header, every curve |
 //! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers, of one curve or a whole log |
 //! | [`pipeline`] | the one data path every entry point uses |
+//! | [`selfcheck`] | a report that reads the same on every target (native, wasm32) |
 //!
-//! [`model`] and [`pipeline`] need the `model` feature (on by default); the rest builds without tract.
+//! [`model`], [`pipeline`] and [`selfcheck`] need the `model` feature (on by default); the rest builds without tract.
 
 pub mod calibrate;
 pub mod decode;
@@ -32,6 +33,8 @@ pub mod pipeline;
 pub mod plan;
 pub mod preprocess;
 pub mod project;
+#[cfg(feature = "model")]
+pub mod selfcheck;
 pub mod trace;
 
 pub use error::{Error, Result};

@@ -171,6 +171,14 @@ impl Digitiser {
         to_js(&out)
     }
 
+    /// The open scan's self-check report for the track `x0..x1` (`veer::selfcheck`): the
+    /// preprocessed tensor's hash and the model's mean on the first tile, which must read
+    /// as the native build's (`crate/examples/wasm_check.rs`).
+    #[wasm_bindgen(js_name = selfCheck)]
+    pub fn self_check(&self, x0: f64, x1: f64) -> Result<String, JsValue> {
+        veer::selfcheck::report(self.open_image()?, x0, x1, &self.model).map_err(|e| js_error(&e))
+    }
+
     /// Re-encodes the open scan for the cloud fallback's request limit
     /// (`max_bytes`, e.g. the planner's `CLOUD_MAX_BODY_BYTES`): a 1-bit PNG when it
     /// is black and white, else a grayscale PNG, thresholded only when that is too
