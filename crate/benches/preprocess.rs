@@ -11,6 +11,9 @@
 //! Also measured apart, to show where the time goes: `decode` alone and `prepare`
 //! (crop + ink + resize) alone, whole width and one 376 px track.
 
+// Benchmark code: a missing input stops it with a message.
+#![allow(clippy::panic)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -144,60 +144,32 @@ fn segment_tta(track: &Track, model: &Model, name: &str) -> ProbMap {
 
 /// The track and its probability map (cached per scan, track edges and checkpoint).
 fn load(case: &str, cal_name: &str, truth_name: &str, model_name: &str) -> Loaded {
-    load_dir(
-        &root().join("tests/cases").join(case),
-        case,
-        cal_name,
-        truth_name,
-        model_name,
-    )
+    load_dir(&root().join("tests/cases").join(case), case, cal_name, truth_name, model_name)
 }
 
 /// As [`load`] for the case folder `dir`, cached under the name `case`.
 fn load_dir(dir: &Path, case: &str, cal_name: &str, truth_name: &str, model_name: &str) -> Loaded {
     let dir = dir.to_path_buf();
-    let cal =
-        Calibration::from_json(&std::fs::read_to_string(dir.join(cal_name)).unwrap()).unwrap();
+    let cal = Calibration::from_json(&std::fs::read_to_string(dir.join(cal_name)).unwrap()).unwrap();
     let truth = read_truth(&dir.join(truth_name));
-    let scan = ["scan.png", "scan.tif", "scan.jpg"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .unwrap();
+    let scan = ["scan.png", "scan.tif", "scan.jpg"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).unwrap();
     let bytes = std::fs::read(&scan).unwrap();
     let image = decode(&bytes, &Limits::default()).unwrap();
     let track = prepare_track(&image, cal.track[0], cal.track[1], MODEL_WIDTH).unwrap();
     let mp = model_path(model_name);
     let meta = std::fs::metadata(&mp).unwrap();
-    let stamp = meta
-        .modified()
-        .unwrap()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let stamp = meta.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let cache_dir = root().join("../target/trace-maps");
     std::fs::create_dir_all(&cache_dir).unwrap();
-    let key = format!(
-        "{case}-{}-{}-{model_name}-{}-{stamp}.map",
-        cal.track[0],
-        cal.track[1],
-        meta.len()
-    );
+    let key = format!("{case}-{}-{}-{model_name}-{}-{stamp}.map", cal.track[0], cal.track[1], meta.len());
     let cache = cache_dir.join(key);
     let map = if let Ok(data) = std::fs::read(&cache) {
-        ProbMap {
-            width: track.width,
-            height: track.height,
-            data,
-        }
+        ProbMap { width: track.width, height: track.height, data }
     } else {
         let t0 = Instant::now();
         let model = Model::from_bytes(&std::fs::read(&mp).unwrap()).unwrap();
         let map = segment_tta(&track, &model, model_name);
-        eprintln!(
-            "inference {case} {cal_name} {model_name}: {:?}",
-            t0.elapsed()
-        );
+        eprintln!("inference {case} {cal_name} {model_name}: {:?}", t0.elapsed());
         std::fs::write(&cache, &map.data).unwrap();
         map
     };
@@ -254,7 +226,14 @@ fn to_curve(l: &Loaded, cols: &[Option<f32>]) -> Curve {
     let step = l.cal.step.unwrap_or_else(|| veer::export::default_step(dpr));
     resample(
         &samples,
-        &ResampleParams { step, max_gap: MAX_BRIDGE_ROWS * dpr.abs(), log: l.cal.log, mnemonic: "X", unit: "", depth_unit: "FT" },
+        &ResampleParams {
+            step,
+            max_gap: MAX_BRIDGE_ROWS * dpr.abs(),
+            log: l.cal.log,
+            mnemonic: "X",
+            unit: "",
+            depth_unit: "FT",
+        },
     )
     .unwrap()
 }
@@ -319,7 +298,11 @@ fn table(models: &[String]) {
             let dt = t0.elapsed();
             let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
             let tc = truth_cols(&l);
-            let off = cols.iter().zip(&tc).filter(|(c, t)| matches!((c, t), (Some(c), Some(t)) if (f64::from(*c) - t).abs() > 2.0)).count();
+            let off = cols
+                .iter()
+                .zip(&tc)
+                .filter(|(c, t)| matches!((c, t), (Some(c), Some(t)) if (f64::from(*c) - t).abs() > 2.0))
+                .count();
             let mark = if nmae <= 0.01 && cov >= 0.98 { "ok  " } else { "FAIL" };
             println!(
                 "{mark} {m:5} {case:15} {cal:18} NMAE {nmae:.5} cov {:6.2}%  rows off>2px {off:5} of {:5}  trace {:.0?}",
@@ -351,9 +334,15 @@ fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
     let seed = seed_of(&l);
     let cols = trace_with_ink(&l.map, Some(&l.track.data), seed, &params()).unwrap();
     let (nmae, cov) = score(&to_curve(&l, &cols), &l.truth, &l.cal);
-    println!("{case} {cal} {model}: map {} x {}, seed {seed:?}, NMAE {nmae:.5} cov {:.2}%", l.map.width, l.map.height, cov * 100.0);
+    println!(
+        "{case} {cal} {model}: map {} x {}, seed {seed:?}, NMAE {nmae:.5} cov {:.2}%",
+        l.map.width,
+        l.map.height,
+        cov * 100.0
+    );
     let curve = to_curve(&l, &cols);
-    let defined: Vec<f64> = curve.depth.iter().zip(&curve.value).filter(|(_, v)| v.is_some()).map(|(d, _)| *d).collect();
+    let defined: Vec<f64> =
+        curve.depth.iter().zip(&curve.value).filter(|(_, v)| v.is_some()).map(|(d, _)| *d).collect();
     println!(
         "  truth depths {:.2}..{:.2}, traced {:.2}..{:.2} ({} of {} samples defined)",
         l.truth.first().map_or(f64::NAN, |t| t.0),
@@ -408,7 +397,8 @@ fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
         }
     }
     for &(a, b) in &bad {
-        let at = |r: usize| format!("{:?}/{:.1}", cols[r].map(|c| (c * 10.0).round() / 10.0), tc[r].unwrap_or(f64::NAN));
+        let at =
+            |r: usize| format!("{:?}/{:.1}", cols[r].map(|c| (c * 10.0).round() / 10.0), tc[r].unwrap_or(f64::NAN));
         println!("  off rows {a}..={b} ({} rows): start trace/truth {}  end {}", b - a + 1, at(a), at(b));
     }
     // Stretches with a truth but no trace, longer than the export bridges.
@@ -419,7 +409,13 @@ fn show(case: &str, cal: &str, truth: &str, model: &str, out: &Path) {
             (true, None) => gap = Some(r),
             (false, Some(a)) => {
                 if r - a > MAX_BRIDGE_ROWS as usize {
-                    println!("  gap rows {a}..={} ({} rows), truth col {:.1}..{:.1}", r - 1, r - a, tc[a].unwrap(), tc[r - 1].unwrap());
+                    println!(
+                        "  gap rows {a}..={} ({} rows), truth col {:.1}..{:.1}",
+                        r - 1,
+                        r - a,
+                        tc[a].unwrap(),
+                        tc[r - 1].unwrap()
+                    );
                 }
                 gap = None;
             }
@@ -605,16 +601,18 @@ fn eval(dir: &Path, models: &[String]) {
             if let Ok(dump) = std::env::var("DIAG_DUMP") {
                 let ink: Vec<u8> = l.track.data.iter().flat_map(|v| v.to_le_bytes()).collect();
                 std::fs::create_dir_all(&dump).unwrap();
-                std::fs::write(Path::new(&dump).join(format!("eval-{name}-case.ink")), ink)
-                    .unwrap();
+                std::fs::write(Path::new(&dump).join(format!("eval-{name}-case.ink")), ink).unwrap();
                 let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
                 let mut csv = String::from("row,trace,truth\n");
                 for (r, (c, t)) in cols.iter().zip(truth_cols(&l)).enumerate() {
                     csv += &format!("{r},{},{}\n", f(c.map(f64::from)), f(t));
                 }
                 std::fs::write(Path::new(&dump).join(format!("eval-{name}-{m}.csv")), csv).unwrap();
-                std::fs::write(Path::new(&dump).join(format!("eval-{name}-{m}.meta")), format!("{} {}\n", l.map.width, l.map.height))
-                    .unwrap();
+                std::fs::write(
+                    Path::new(&dump).join(format!("eval-{name}-{m}.meta")),
+                    format!("{} {}\n", l.map.width, l.map.height),
+                )
+                .unwrap();
             }
             let curve = cols.iter().any(Option::is_some).then(|| to_curve(&l, &cols));
             let (nmae, cov) = curve.as_ref().map_or((f64::NAN, 0.0), |c| score(c, &l.truth, &l.cal));
@@ -623,7 +621,12 @@ fn eval(dir: &Path, models: &[String]) {
             let beyond = curve.as_ref().map_or(0.0, |curve| {
                 let (t0, t1) = (l.truth.first().map_or(0.0, |t| t.0), l.truth.last().map_or(0.0, |t| t.0));
                 let step = (t1 - t0) / l.truth.len().max(2) as f64;
-                let n = curve.depth.iter().zip(&curve.value).filter(|(d, v)| v.is_some() && (**d < t0 - step || **d > t1 + step)).count();
+                let n = curve
+                    .depth
+                    .iter()
+                    .zip(&curve.value)
+                    .filter(|(d, v)| v.is_some() && (**d < t0 - step || **d > t1 + step))
+                    .count();
                 n as f64 / l.truth.len().max(1) as f64
             });
             println!(
@@ -729,7 +732,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("table") => {
-            let models: Vec<String> = if args.len() > 1 { args[1..].to_vec() } else { vec!["fp32".into(), "int8".into()] };
+            let models: Vec<String> =
+                if args.len() > 1 { args[1..].to_vec() } else { vec!["fp32".into(), "int8".into()] };
             table(&models);
         }
         Some("show") if args.len() == 6 => show(&args[1], &args[2], &args[3], &args[4], Path::new(&args[5])),
@@ -738,19 +742,13 @@ fn main() {
             dump(Path::new(&args[1]), args[2].parse().unwrap(), args[3].parse().unwrap(), &args[4], &args[5])
         }
         Some("eval") if args.len() >= 2 => {
-            let models: Vec<String> = if args.len() > 2 {
-                args[2..].to_vec()
-            } else {
-                vec!["fp32".into(), "int8".into()]
-            };
+            let models: Vec<String> =
+                if args.len() > 2 { args[2..].to_vec() } else { vec!["fp32".into(), "int8".into()] };
             eval(Path::new(&args[1]), &models);
         }
         Some("diag") => {
-            let models: Vec<String> = if args.len() > 1 {
-                args[1..].to_vec()
-            } else {
-                vec!["fp32".into(), "int8".into()]
-            };
+            let models: Vec<String> =
+                if args.len() > 1 { args[1..].to_vec() } else { vec!["fp32".into(), "int8".into()] };
             diag(&models);
         }
         _ => {

@@ -234,13 +234,7 @@ impl Calibration {
     /// The pixel-column-to-value mapping. Meaningful once [`Calibration::validate`] passed.
     pub fn value_axis(&self) -> ValueAxis {
         let t = |v: f64| if self.log { v.log10() } else { v };
-        ValueAxis {
-            x0: self.track[0],
-            x1: self.track[1],
-            u0: t(self.scale[0]),
-            u1: t(self.scale[1]),
-            log: self.log,
-        }
+        ValueAxis { x0: self.track[0], x1: self.track[1], u0: t(self.scale[0]), u1: t(self.scale[1]), log: self.log }
     }
 
     /// The pixel-row-to-depth mapping. Meaningful once [`Calibration::validate`] passed.
@@ -254,9 +248,7 @@ impl Calibration {
 /// Checks a name that ends up in a LAS header line (`MNEM.UNIT  VALUE : DESC`).
 fn check_las_name(field: &str, s: &str, nonempty: bool) -> Result<()> {
     if nonempty && s.is_empty() {
-        return Err(Error::bad_parameter(format!(
-            "{field} must not be empty; give a short name such as GR"
-        )));
+        return Err(Error::bad_parameter(format!("{field} must not be empty; give a short name such as GR")));
     }
     if s.chars().count() > 32 {
         return Err(Error::bad_parameter(format!(
@@ -336,8 +328,7 @@ impl DepthAxis {
             return 0;
         }
         // Number of interior breakpoints (points[1..n-1]) that v has passed.
-        let passed = self.points[1..n - 1]
-            .partition_point(|p| if ascending { key(p) <= v } else { key(p) >= v });
+        let passed = self.points[1..n - 1].partition_point(|p| if ascending { key(p) <= v } else { key(p) >= v });
         passed.min(n - 2)
     }
 

@@ -189,8 +189,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<GrayImage> {
     info.check(limits)?;
     let img = match info.format {
         Format::Png => {
-            let mut d =
-                image::codecs::png::PngDecoder::new(Cursor::new(bytes)).map_err(image_error)?;
+            let mut d = image::codecs::png::PngDecoder::new(Cursor::new(bytes)).map_err(image_error)?;
             d.set_limits(image_limits(limits)).map_err(image_error)?;
             dynamic_to_gray(image::DynamicImage::from_decoder(d).map_err(image_error)?)
         }
@@ -217,24 +216,23 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<GrayImage> {
     let pixels = d.decode().map_err(jpeg_error)?;
     let info = d.info().ok_or_else(|| Error::bad_input("the JPEG header is damaged; re-export the scan"))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    let data = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => pixels,
-        jpeg_decoder::PixelFormat::L16 => {
-            return Err(Error::unsupported(
+    let data =
+        match info.pixel_format {
+            jpeg_decoder::PixelFormat::L8 => pixels,
+            jpeg_decoder::PixelFormat::L16 => return Err(Error::unsupported(
                 "lossless JPEG with more than 8 bits per sample is not supported; save the scan as 16-bit PNG or TIFF",
-            ))
-        }
-        jpeg_decoder::PixelFormat::RGB24 => pixels.chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
-        // Ink amounts (the decoder undoes Adobe's inversion): 0 is no ink.
-        jpeg_decoder::PixelFormat::CMYK32 => pixels
-            .chunks_exact(4)
-            .map(|p| {
-                let paper = 255 - u32::from(p[3]);
-                let ch = |c: u8| (((255 - u32::from(c)) * paper + 127) / 255) as u8;
-                luma(ch(p[0]), ch(p[1]), ch(p[2]))
-            })
-            .collect(),
-    };
+            )),
+            jpeg_decoder::PixelFormat::RGB24 => pixels.chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
+            // Ink amounts (the decoder undoes Adobe's inversion): 0 is no ink.
+            jpeg_decoder::PixelFormat::CMYK32 => pixels
+                .chunks_exact(4)
+                .map(|p| {
+                    let paper = 255 - u32::from(p[3]);
+                    let ch = |c: u8| (((255 - u32::from(c)) * paper + 127) / 255) as u8;
+                    luma(ch(p[0]), ch(p[1]), ch(p[2]))
+                })
+                .collect(),
+        };
     if data.len() as u64 != u64::from(width) * u64::from(height) {
         return Err(Error::bad_input("the JPEG decoded to fewer pixels than its header declares; re-export the scan"));
     }
@@ -248,9 +246,9 @@ fn jpeg_error(e: jpeg_decoder::Error) -> Error {
             "unsupported JPEG feature: {}; save the scan as 8-bit grayscale PNG or 1-bit TIFF",
             one_line(format!("{u:?}"))
         )),
-        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
-            "the image file ends too early (truncated); copy or download the scan again",
-        ),
+        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::bad_input("the image file ends too early (truncated); copy or download the scan again")
+        }
         other => Error::bad_input(format!(
             "the JPEG file is damaged ({}); re-export the scan from the scanner",
             one_line(other)
@@ -284,18 +282,11 @@ fn dynamic_to_gray(img: image::DynamicImage) -> GrayImage {
         D::ImageLuma8(b) => b.into_raw(),
         D::ImageLumaA8(b) => b.into_raw().chunks_exact(2).map(|p| over_white(p[0], p[1])).collect(),
         D::ImageRgb8(b) => b.into_raw().chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
-        D::ImageRgba8(b) => b
-            .into_raw()
-            .chunks_exact(4)
-            .map(|p| over_white(luma(p[0], p[1], p[2]), p[3]))
-            .collect(),
+        D::ImageRgba8(b) => b.into_raw().chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect(),
         D::ImageLuma16(b) => b.into_raw().iter().map(|&v| (v >> 8) as u8).collect(),
-        other if other.color().has_alpha() => other
-            .to_rgba8()
-            .into_raw()
-            .chunks_exact(4)
-            .map(|p| over_white(luma(p[0], p[1], p[2]), p[3]))
-            .collect(),
+        other if other.color().has_alpha() => {
+            other.to_rgba8().into_raw().chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect()
+        }
         other => other.to_rgb8().into_raw().chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
     };
     GrayImage { width, height, data }
@@ -336,18 +327,13 @@ fn decode_tiff(bytes: &[u8], info: &ImageInfo, limits: &Limits) -> Result<GrayIm
             buf.chunks_exact(2).map(|p| over_white((p[0] >> 8) as u8, (p[1] >> 8) as u8)).collect()
         }
         (C::RGB(8), R::U8(buf)) => buf.chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect(),
-        (C::RGB(16), R::U16(buf)) => buf
-            .chunks_exact(3)
-            .map(|p| luma((p[0] >> 8) as u8, (p[1] >> 8) as u8, (p[2] >> 8) as u8))
-            .collect(),
-        (C::RGBA(8), R::U8(buf)) => {
-            buf.chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect()
+        (C::RGB(16), R::U16(buf)) => {
+            buf.chunks_exact(3).map(|p| luma((p[0] >> 8) as u8, (p[1] >> 8) as u8, (p[2] >> 8) as u8)).collect()
         }
+        (C::RGBA(8), R::U8(buf)) => buf.chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect(),
         (C::RGBA(16), R::U16(buf)) => buf
             .chunks_exact(4)
-            .map(|p| {
-                over_white(luma((p[0] >> 8) as u8, (p[1] >> 8) as u8, (p[2] >> 8) as u8), (p[3] >> 8) as u8)
-            })
+            .map(|p| over_white(luma((p[0] >> 8) as u8, (p[1] >> 8) as u8, (p[2] >> 8) as u8), (p[3] >> 8) as u8))
             .collect(),
         (ct, _) => {
             return Err(Error::unsupported(format!(
@@ -413,9 +399,9 @@ fn image_error(e: image::ImageError) -> Error {
             "unsupported image feature: {}; save the scan as 8-bit grayscale PNG or 1-bit TIFF",
             one_line(u)
         )),
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
-            "the image file ends too early (truncated); copy or download the scan again",
-        ),
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::bad_input("the image file ends too early (truncated); copy or download the scan again")
+        }
         other => Error::bad_input(format!(
             "the image file is damaged ({}); re-export the scan from the scanner",
             one_line(other)
@@ -431,16 +417,16 @@ fn tiff_error(e: tiff::TiffError) -> Error {
         E::LimitsExceeded => Error::bad_input(
             "the TIFF declares a tag or strip far larger than its image needs; the file is damaged, re-export the scan",
         ),
-        E::IntSizeError => Error::limits(
-            "the TIFF is too large to address on this platform; crop the scan or split it along depth",
-        ),
+        E::IntSizeError => {
+            Error::limits("the TIFF is too large to address on this platform; crop the scan or split it along depth")
+        }
         E::UnsupportedError(u) => Error::unsupported(format!(
             "unsupported TIFF feature: {}; save the scan as 1-bit CCITT G4, LZW or Deflate TIFF, or as PNG",
             one_line(u)
         )),
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::bad_input(
-            "the TIFF file ends too early (truncated); copy or download the scan again",
-        ),
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::bad_input("the TIFF file ends too early (truncated); copy or download the scan again")
+        }
         other => Error::bad_input(format!(
             "the TIFF file is damaged ({}); re-export the scan from the scanner",
             one_line(other)

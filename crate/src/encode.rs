@@ -81,7 +81,8 @@ pub fn shrink(img: &GrayImage, max_bytes: usize) -> Result<Encoded> {
     if is_bilevel(img) {
         let bytes = png_bilevel(img, PAPER_THRESHOLD)?;
         if bytes.len() <= max_bytes {
-            let description = format!("re-saved as a 1-bit PNG ({}; black and white already, nothing lost)", mb(bytes.len()));
+            let description =
+                format!("re-saved as a 1-bit PNG ({}; black and white already, nothing lost)", mb(bytes.len()));
             return Ok(Encoded { bytes, content_type: "image/png", lossless: true, description });
         }
         return Err(too_large(&size, bytes.len(), max_bytes));

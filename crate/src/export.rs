@@ -305,7 +305,15 @@ pub fn to_json(curve: &Curve, meta: &serde_json::Value) -> String {
 /// when no description follows; ours always does, so they become `-`.
 fn las_value(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else if c == ':' { '-' } else { c })
+        .map(|c| {
+            if c.is_control() {
+                ' '
+            } else if c == ':' {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim()
         .to_string()
@@ -316,7 +324,9 @@ fn las_name(s: &str, fallback: &str, allow_dot: bool) -> String {
     let cleaned: String = s
         .chars()
         .filter(|c| !c.is_control())
-        .map(|c| if c.is_whitespace() || c == ':' || (!allow_dot && c == '.') || c == '~' || c == '#' { '_' } else { c })
+        .map(
+            |c| if c.is_whitespace() || c == ':' || (!allow_dot && c == '.') || c == '~' || c == '#' { '_' } else { c },
+        )
         .collect();
     if cleaned.is_empty() {
         fallback.to_string()
@@ -394,7 +404,13 @@ mod tests {
         let c = resample(&samples, &params(0.5, 3.0, false)).unwrap();
         assert_eq!(c.depth.len(), 61);
         for (d, v) in c.depth.iter().zip(&c.value) {
-            let want = if *d <= 10.0 { Some(1.0) } else if *d >= 20.0 { Some(2.0) } else { None };
+            let want = if *d <= 10.0 {
+                Some(1.0)
+            } else if *d >= 20.0 {
+                Some(2.0)
+            } else {
+                None
+            };
             assert_eq!(*v, want, "depth {d}");
         }
         let pts = c.points();
@@ -425,7 +441,10 @@ mod tests {
         assert!(matches!(resample(&[], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
         assert!(matches!(resample(&[s(1.0, 1.0)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
         assert!(matches!(resample(&[s(1.0, 1.0), s(1.0, 2.0)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
-        assert!(matches!(resample(&[s(f64::NAN, 1.0), s(1.0, f64::INFINITY)], &params(1.0, 1.0, false)), Err(Error::NoCurve(_))));
+        assert!(matches!(
+            resample(&[s(f64::NAN, 1.0), s(1.0, f64::INFINITY)], &params(1.0, 1.0, false)),
+            Err(Error::NoCurve(_))
+        ));
         match resample(&[s(0.0, 1.0), s(1e9, 2.0)], &params(0.01, 1.0, false)) {
             Err(Error::Limits(m)) => assert!(m.contains("larger step"), "{m}"),
             other => panic!("{other:?}"),
@@ -501,9 +520,8 @@ mod tests {
         assert_eq!(lines[0], "~Version Information");
         assert!(lines.iter().any(|l| l.trim_start().starts_with("VERS.") && l.contains(" 2.0 :")));
         assert!(lines.iter().any(|l| l.trim_start().starts_with("WRAP.") && l.contains(" NO :")));
-        let field = |m: &str| {
-            lines.iter().find(|l| l.trim_start().starts_with(m)).map(|l| l.to_string()).unwrap_or_default()
-        };
+        let field =
+            |m: &str| lines.iter().find(|l| l.trim_start().starts_with(m)).map(|l| l.to_string()).unwrap_or_default();
         assert!(field("STRT.M").contains(" 1000.1 :"), "{}", field("STRT.M"));
         assert!(field("STOP.M").contains(" 1000.4 :"));
         assert!(field("STEP.M").contains(" 0.1 :"));
@@ -515,15 +533,20 @@ mod tests {
         let other = las.find("~Other").unwrap();
         let data = las.find("~A").unwrap();
         let other_text = &las[other..data];
-        assert!(other_text.contains("veer") && other_text.contains("veernet-int8") && other_text.contains("scan 001.tif"));
+        assert!(
+            other_text.contains("veer") && other_text.contains("veernet-int8") && other_text.contains("scan 001.tif")
+        );
         assert!(other_text.contains(r#""scale":[0,150]"#));
         let rows: Vec<Vec<&str>> = las[data..].lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
-        assert_eq!(rows, vec![
-            vec!["1000.1", "45.1235"],
-            vec!["1000.2", "-999.25"],
-            vec!["1000.3", "0.000123456"],
-            vec!["1000.4", "-3"],
-        ]);
+        assert_eq!(
+            rows,
+            vec![
+                vec!["1000.1", "45.1235"],
+                vec!["1000.2", "-999.25"],
+                vec!["1000.3", "0.000123456"],
+                vec!["1000.4", "-3"],
+            ]
+        );
     }
 
     #[test]

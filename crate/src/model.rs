@@ -58,15 +58,19 @@ impl Model {
         let quantised = proto.graph.iter().flat_map(|g| &g.node).any(|n| {
             matches!(
                 n.op_type.as_str(),
-                "QuantizeLinear" | "DequantizeLinear" | "QLinearConv" | "QLinearMatMul" | "ConvInteger" | "MatMulInteger"
+                "QuantizeLinear"
+                    | "DequantizeLinear"
+                    | "QLinearConv"
+                    | "QLinearMatMul"
+                    | "ConvInteger"
+                    | "MatMulInteger"
             )
         });
         if let Some(graph) = proto.graph.as_mut() {
             fold_activation_qdq(graph);
         }
-        let mut inference = onnx
-            .model_for_proto_model(&proto)
-            .map_err(model_error("the model file is not a valid ONNX model"))?;
+        let mut inference =
+            onnx.model_for_proto_model(&proto).map_err(model_error("the model file is not a valid ONNX model"))?;
         if inference.inputs.len() != 1 || inference.outputs.len() != 1 {
             return Err(Error::model(format!(
                 "the model has {} inputs and {} outputs, expected one image in and one curve map out; use a veer checkpoint",
@@ -76,12 +80,8 @@ impl Model {
         }
         let sym_h = inference.symbols.sym("h");
         let sym_w = inference.symbols.sym("w");
-        let shape: TVec<TDim> = tvec![
-            1.into(),
-            1.into(),
-            TDim::from(sym_h.clone()) * 16,
-            TDim::from(sym_w.clone()) * 16
-        ];
+        let shape: TVec<TDim> =
+            tvec![1.into(), 1.into(), TDim::from(sym_h.clone()) * 16, TDim::from(sym_w.clone()) * 16];
         inference = inference
             .with_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), shape))
             .map_err(model_error("the model does not take a [1,1,H,W] f32 image"))?;
@@ -109,7 +109,7 @@ impl Model {
     }
 
     fn plan(&self, rows: usize, cols: usize) -> Result<Plan> {
-        if rows == 0 || cols == 0 || rows % 16 != 0 || cols % 16 != 0 {
+        if rows == 0 || cols == 0 || !rows.is_multiple_of(16) || !cols.is_multiple_of(16) {
             return Err(Error::bad_parameter(format!(
                 "model input {rows} x {cols} is not a positive multiple of 16 in both directions"
             )));

@@ -13,8 +13,8 @@
 //! | `mnemonic`, `unit`, `depth_unit` | `GR`, `GAPI`, `FT` | names for LAS and JSON |
 
 use crate::calibrate::Calibration;
-use crate::project::Project;
 use crate::error::{Error, Result};
+use crate::project::Project;
 
 /// How a parameter is written where the user typed it, so messages quote it back
 /// in the same form: `--track 120:480` on the command line, `track=120:480` in a URL.
@@ -182,7 +182,10 @@ fn depth(s: &str, style: Style) -> Result<Vec<[f64; 2]>> {
                 Error::bad_parameter(format!("{}: row {r:?} is not a number; use e.g. {example}", style.name("depth")))
             })?;
             let d: f64 = d.trim().parse().map_err(|_| {
-                Error::bad_parameter(format!("{}: depth {d:?} is not a number; use e.g. {example}", style.name("depth")))
+                Error::bad_parameter(format!(
+                    "{}: depth {d:?} is not a number; use e.g. {example}",
+                    style.name("depth")
+                ))
             })?;
             Ok([r, d])
         })
@@ -271,14 +274,22 @@ mod tests {
         let json = r#"{"version":1,"depth":[[75,5010],[2250,5300]],"depth_unit":"FT","interval":[10,2000],"well":{"WELL":"A & B 1/2"},"curves":[{"mnemonic":"GR","unit":"GAPI","track":[17,392],"scale":[0,150],"edited":{"rows_per_track_row":1.5,"path":[[20,30],[21,31]]}},{"mnemonic":"SP","unit":"MV","track":[17,392],"scale":[-20,80],"seed":[300,500]}]}"#;
         let project = Project::from_json(json).expect("valid project");
         let query = project_to_query(&project);
-        assert!(query.starts_with("project=%7B%22version%22%3A1") && !query.contains('&') && !query.contains(' '), "{query}");
+        assert!(
+            query.starts_with("project=%7B%22version%22%3A1") && !query.contains('&') && !query.contains(' '),
+            "{query}"
+        );
         let back = project_from_query(&query).expect("reads back");
         let mut without_edits = project.clone();
         without_edits.curves[0].edited = None;
         assert_eq!(back, without_edits);
         // The single-curve form still reads, as a project of one curve with its names.
-        let one = project_from_query("track=17:392&scale=0:150&depth=75=5010,2250=5300&mnemonic=GR&unit=GAPI&depth_unit=FT").expect("calibration");
-        assert_eq!((one.curves.len(), one.curves[0].mnemonic.as_str(), one.depth_unit.as_deref()), (1, "GR", Some("FT")));
+        let one =
+            project_from_query("track=17:392&scale=0:150&depth=75=5010,2250=5300&mnemonic=GR&unit=GAPI&depth_unit=FT")
+                .expect("calibration");
+        assert_eq!(
+            (one.curves.len(), one.curves[0].mnemonic.as_str(), one.depth_unit.as_deref()),
+            (1, "GR", Some("FT"))
+        );
         let mixed = project_from_query(&format!("{query}&track=1:2")).expect_err("mixed");
         assert!(mixed.to_string().contains("other parameters"), "{mixed}");
     }

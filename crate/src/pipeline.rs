@@ -129,15 +129,11 @@ fn digitise_rows(
 
     let n_tiles = crate::preprocess::tiles(track.height).len();
     progress(Progress { stage: Stage::Infer, done: 0, total: n_tiles });
-    let map = segment(&track, model, &mut |done, total| {
-        progress(Progress { stage: Stage::Infer, done, total })
-    })?;
+    let map = segment(&track, model, &mut |done, total| progress(Progress { stage: Stage::Infer, done, total }))?;
 
     progress(Progress { stage: Stage::Trace, done: 0, total: 1 });
-    let seed = calibration.seed.map(|[x, y]| Seed {
-        col: track.track_col(x) as f32,
-        row: track.track_row(y - top) as f32,
-    });
+    let seed =
+        calibration.seed.map(|[x, y]| Seed { col: track.track_col(x) as f32, row: track.track_row(y - top) as f32 });
     let columns = trace_with_ink(&map, Some(&track.data), seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
         // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
         (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
@@ -291,7 +287,8 @@ pub fn project_log(project: &Project, height: u32, runs: &[CurveRun]) -> Result<
     for (i, run) in runs.iter().enumerate() {
         let cal = Calibration { step: Some(step), ..calibration(i)? };
         let path: Vec<[f64; 2]> = run.path.iter().copied().filter(|p| window.contains(p[1])).collect();
-        let mut curve = curve_from_path(&path, &cal, run.rows_per_track_row).map_err(|e| name_curve(e, &run.mnemonic))?;
+        let mut curve =
+            curve_from_path(&path, &cal, run.rows_per_track_row).map_err(|e| name_curve(e, &run.mnemonic))?;
         // Gap bridging never reaches into rows that are not traced.
         let depths = cal.depth_axis();
         for (d, v) in curve.depth.iter().zip(curve.value.iter_mut()) {

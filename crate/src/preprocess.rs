@@ -220,8 +220,7 @@ pub fn tile_input(track: &Track, tile: Tile) -> Vec<f32> {
 pub fn blend_weight(tile: Tile, r: usize, height: usize) -> f32 {
     let ramp = (TILE_OVERLAP + 1) as f32;
     let top = if tile.start == 0 { 1.0 } else { ((r + 1) as f32 / ramp).min(1.0) };
-    let bottom =
-        if tile.start + tile.rows >= height { 1.0 } else { ((tile.rows - r) as f32 / ramp).min(1.0) };
+    let bottom = if tile.start + tile.rows >= height { 1.0 } else { ((tile.rows - r) as f32 / ramp).min(1.0) };
     top.min(bottom)
 }
 
@@ -287,10 +286,7 @@ mod tests {
             assert_eq!(e.kind(), "bad_parameter", "{a}:{b} -> {e}");
         }
         // Found by fuzzing (crate/fuzz, target preprocess): a zero output width overflowed the kernel size.
-        assert_eq!(
-            prepare_track(&img, 10.0, 90.0, 0).unwrap_err().kind(),
-            "bad_parameter"
-        );
+        assert_eq!(prepare_track(&img, 10.0, 90.0, 0).unwrap_err().kind(), "bad_parameter");
     }
 
     #[test]
@@ -301,8 +297,8 @@ mod tests {
             for t in &ts {
                 assert_eq!(t.padded_rows % 16, 0);
                 assert!(t.padded_rows >= t.rows);
-                for r in t.start..t.start + t.rows {
-                    covered[r] += 1;
+                for c in &mut covered[t.start..t.start + t.rows] {
+                    *c += 1;
                 }
             }
             assert!(covered.iter().all(|&c| c >= 1), "height {h}");

@@ -158,7 +158,9 @@ impl Project {
     /// validated: call [`Project::validate`] or [`Project::validate_for_image`].
     pub fn from_json(s: &str) -> Result<Self> {
         let value: serde_json::Value = serde_json::from_str(s).map_err(|e| {
-            Error::bad_parameter(format!("the project JSON is not valid JSON: {e}; save the project again from the page"))
+            Error::bad_parameter(format!(
+                "the project JSON is not valid JSON: {e}; save the project again from the page"
+            ))
         })?;
         let is_project = value.as_object().is_some_and(|o| o.contains_key("curves") || o.contains_key("version"));
         if !is_project {
@@ -401,9 +403,7 @@ fn in_curve(e: Error, i: usize, mnemonic: &str) -> Error {
 
 fn check_range(what: &str, a: f64, b: f64) -> Result<()> {
     if !a.is_finite() || !b.is_finite() {
-        return Err(Error::bad_parameter(format!(
-            "the {what} [{a}, {b}] must be two finite scan rows [top, bottom]"
-        )));
+        return Err(Error::bad_parameter(format!("the {what} [{a}, {b}] must be two finite scan rows [top, bottom]")));
     }
     if a >= b {
         return Err(Error::bad_parameter(format!(

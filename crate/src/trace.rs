@@ -536,11 +536,7 @@ impl<'a> Tracer<'a> {
     /// Darkest ink among column `c` and its two neighbours in row `r`.
     fn darkness(ink: &[f32], w: usize, r: usize, c: usize) -> f32 {
         let row = ink.get(r * w..(r + 1) * w).unwrap_or(&[]);
-        row.get(c.saturating_sub(1)..(c + 2).min(w))
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .fold(0.0, f32::max)
+        row.get(c.saturating_sub(1)..(c + 2).min(w)).unwrap_or(&[]).iter().copied().fold(0.0, f32::max)
     }
 
     /// Learns the seeded curve's darkness from the first path `cols`: the median
@@ -607,7 +603,12 @@ impl<'a> Tracer<'a> {
     /// The ink pixel nearest the seed within `seed_radius`, as `(row, col)`.
     fn seed_pixel(&self, s: Seed) -> Result<(usize, usize)> {
         let (w, h) = (self.map.width as f32, self.map.height as f32);
-        if !(s.col.is_finite() && s.row.is_finite()) || s.col < -0.5 || s.row < -0.5 || s.col >= w - 0.5 || s.row >= h - 0.5 {
+        if !(s.col.is_finite() && s.row.is_finite())
+            || s.col < -0.5
+            || s.row < -0.5
+            || s.col >= w - 0.5
+            || s.row >= h - 0.5
+        {
             return Err(Error::bad_parameter(format!(
                 "seed ({}, {}) lies outside the track ({} x {} map pixels); click on the wanted curve inside the track",
                 s.col, s.row, self.map.width, self.map.height
@@ -680,7 +681,9 @@ impl<'a> Tracer<'a> {
         if let Some(p0) = s.prefix.first_mut() {
             *p0 = 0.0;
         }
-        let stroke = |row: usize, k: usize| self.strokes.as_ref().is_some_and(|st| st.get(row * w + k).copied().unwrap_or(false));
+        let stroke = |row: usize, k: usize| {
+            self.strokes.as_ref().is_some_and(|st| st.get(row * w + k).copied().unwrap_or(false))
+        };
         let inked = |k: usize| row.get(k).copied().unwrap_or(0).max(prow.get(k).copied().unwrap_or(0)) >= self.gap_u8;
         let on_stroke = |k: usize| stroke(r, k) || stroke(prev, k);
         for k in 0..w {
@@ -772,7 +775,13 @@ impl<'a> Tracer<'a> {
     /// it, in its row and 1, 2, .. rows back (empty at the seed itself). `positions`, when
     /// given, receives the sub-pixel position the returned path recorded in each
     /// row (its direction's history; `width * rows` floats are kept for it).
-    fn run_rows(&self, order: &[usize], seed_col: Option<usize>, history: &[f32], positions: Option<&mut Vec<f32>>) -> Vec<usize> {
+    fn run_rows(
+        &self,
+        order: &[usize],
+        seed_col: Option<usize>,
+        history: &[f32],
+        positions: Option<&mut Vec<f32>>,
+    ) -> Vec<usize> {
         let w = self.map.width;
         let n = order.len();
         if n == 0 || w == 0 {
@@ -800,7 +809,16 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        let mut s = RowScratch { cen: vec![0.0; w], run_lo: vec![0; w], run_hi: vec![0; w], prev_lo: vec![0; w], prev_hi: vec![0; w], step: vec![0.0; w], prefix: vec![0.0; w + 1], dist: vec![0; w] };
+        let mut s = RowScratch {
+            cen: vec![0.0; w],
+            run_lo: vec![0; w],
+            run_hi: vec![0; w],
+            prev_lo: vec![0; w],
+            prev_hi: vec![0; w],
+            step: vec![0.0; w],
+            prefix: vec![0.0; w + 1],
+            dist: vec![0; w],
+        };
         // Sub-pixel positions of each state's ancestors: hist[j * k_max + m] is the
         // position m+1 rows back of the path ending in state j; `hlen` are valid.
         // `cur_pos` is each state's own sub-pixel position.
@@ -877,9 +895,8 @@ impl<'a> Tracer<'a> {
                 // turned sharply, a spike, and the line through its last positions
                 // lands on a neighbour). From paper (a dash gap) any ink counts.
                 let prow_ink = prow.get(j).is_some_and(|&x| x >= self.gap_u8);
-                let hit = hit.filter(|&c| {
-                    !prow_ink || (s.run_lo[c] <= s.prev_hi[j] + 1 && s.prev_lo[j] <= s.run_hi[c] + 1)
-                });
+                let hit =
+                    hit.filter(|&c| !prow_ink || (s.run_lo[c] <= s.prev_hi[j] + 1 && s.prev_lo[j] <= s.run_hi[c] + 1));
                 carries[j] = hit.is_some();
                 // Staying anywhere on that run is free when the run is one curve's
                 // cross-section (a line's width, plus its slope); in a wider blob
@@ -988,11 +1005,8 @@ impl<'a> Tracer<'a> {
                 // prediction (kept inside the run), so the path's direction carries
                 // through stretches where two curves overlap in one run.
                 let (lo, hi) = free[j];
-                next_pos[i] = if carries[j] && lo <= i && i <= hi {
-                    pred[j].clamp(lo as f32, hi as f32)
-                } else {
-                    s.cen[i]
-                };
+                next_pos[i] =
+                    if carries[j] && lo <= i && i <= hi { pred[j].clamp(lo as f32, hi as f32) } else { s.cen[i] };
                 for mm in 1..new_len {
                     new_hist[i * k_max + mm] = hist[j * k_max + mm - 1];
                 }
@@ -1172,7 +1186,8 @@ fn component_extents(map: &ProbMap, gap: u8, max_split: usize, seed: (usize, usi
     let value = |vals: &[u8], j: usize| {
         let (r, _, _, flags) = runs[j];
         if flags & 4 != 0 {
-            let side = |i: Option<usize>| i.and_then(|i| runs.get(i).filter(|p| p.0 == r).map(|_| vals[i])).unwrap_or(0);
+            let side =
+                |i: Option<usize>| i.and_then(|i| runs.get(i).filter(|p| p.0 == r).map(|_| vals[i])).unwrap_or(0);
             side(j.checked_sub(1)).max(side(Some(j + 1))).max(1)
         } else {
             vals[j]
@@ -1424,10 +1439,7 @@ mod tests {
     }
 
     fn max_err(t: &[Option<f32>], x: &dyn Fn(f64) -> f64) -> f64 {
-        t.iter()
-            .enumerate()
-            .filter_map(|(r, v)| v.map(|v| (f64::from(v) - x(r as f64)).abs()))
-            .fold(0.0, f64::max)
+        t.iter().enumerate().filter_map(|(r, v)| v.map(|v| (f64::from(v) - x(r as f64)).abs())).fold(0.0, f64::max)
     }
 
     #[test]
@@ -1525,7 +1537,9 @@ mod tests {
         let a = |r: f64| 128.0 + 70.0 * (r * TAU / 600.0).sin();
         let b = |r: f64| 128.0 + 60.0 * (r * TAU / 430.0 + 1.0).sin();
         let map = render(256, 4000, &[(&a, 2.0), (&b, 2.0)]);
-        let crossings = (1..4000).filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum()).count();
+        let crossings = (1..4000)
+            .filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum())
+            .count();
         assert!(crossings >= 8, "only {crossings} crossings");
         let (fa, fb) = crossing_case(&a, &b, 4000, 100);
         assert!(fa >= 0.98 && fb >= 0.98, "on A {fa}, on B {fb}");
@@ -1586,7 +1600,13 @@ mod tests {
         let seed_row = 600usize;
         for r in 0..h {
             let joined = (seed_row - 3..seed_row + 24).contains(&r);
-            let scale = if r % 12 < 9 { 1.0 } else if joined { 0.3 } else { continue };
+            let scale = if r % 12 < 9 {
+                1.0
+            } else if joined {
+                0.3
+            } else {
+                continue;
+            };
             for c in 0..256 {
                 let i = r * 256 + c;
                 map.data[i] = map.data[i].max((f64::from(dashes.data[i]) * scale) as u8);
@@ -1599,8 +1619,14 @@ mod tests {
         let t = trace(&map, Some(Seed { col: b(sr) as f32, row: sr as f32 }), &TraceParams::default()).unwrap();
         // Dash rows on the dashed curve; rows on the solid one.
         let dash_rows = (0..h).filter(|r| r % 12 < 9).count() as f64;
-        let on_b = t.iter().enumerate().filter(|(r, v)| r % 12 < 9 && v.is_some_and(|v| (f64::from(v) - b(*r as f64)).abs() <= 2.0)).count() as f64 / dash_rows;
-        let on_a = t.iter().enumerate().filter(|(r, v)| v.is_some_and(|v| (f64::from(v) - a(*r as f64)).abs() <= 2.0)).count();
+        let on_b = t
+            .iter()
+            .enumerate()
+            .filter(|(r, v)| r % 12 < 9 && v.is_some_and(|v| (f64::from(v) - b(*r as f64)).abs() <= 2.0))
+            .count() as f64
+            / dash_rows;
+        let on_a =
+            t.iter().enumerate().filter(|(r, v)| v.is_some_and(|v| (f64::from(v) - a(*r as f64)).abs() <= 2.0)).count();
         eprintln!("seed on joined dashes: seed component {seed_rows} rows, on dashed {on_b:.4}, rows on solid {on_a}");
         assert!(on_b >= 0.95 && on_a == 0, "on dashed {on_b}, rows on solid {on_a}");
     }
@@ -1660,7 +1686,10 @@ mod tests {
             };
             let b = |_r: f64| 150.0;
             let (fa, fb) = crossing_case(&a, &b, 1500, 20);
-            assert!(fa >= 0.99 && fb >= 0.99, "tip {gap} columns short: on the spiky curve {fa}, on the straight one {fb}");
+            assert!(
+                fa >= 0.99 && fb >= 0.99,
+                "tip {gap} columns short: on the spiky curve {fa}, on the straight one {fb}"
+            );
         }
     }
 
@@ -1684,29 +1713,15 @@ mod tests {
             .map(|(&x, &y)| (0.9 * f32::from(x) / 255.0).max(0.7 * f32::from(y) / 255.0))
             .collect();
         let p = TraceParams::default();
-        for (want, other, dark) in [
-            (&a as &dyn Fn(f64) -> f64, &b as &dyn Fn(f64) -> f64, "dark"),
-            (&b, &a, "light"),
-        ] {
-            let seed = Seed {
-                col: want(1000.0) as f32,
-                row: 1000.0,
-            };
+        for (want, other, dark) in [(&a as &dyn Fn(f64) -> f64, &b as &dyn Fn(f64) -> f64, "dark"), (&b, &a, "light")] {
+            let seed = Seed { col: want(1000.0) as f32, row: 1000.0 };
             let plain = on_curve(&trace(&map, Some(seed), &p).unwrap(), want, other, 1.5);
-            let with_ink = on_curve(
-                &trace_with_ink(&map, Some(&ink), Some(seed), &p).unwrap(),
-                want,
-                other,
-                1.5,
-            );
+            let with_ink = on_curve(&trace_with_ink(&map, Some(&ink), Some(seed), &p).unwrap(), want, other, 1.5);
             eprintln!("touching curves, seed on the {dark} one: on it {plain:.4} from the map alone, {with_ink:.4} with the ink");
             assert!(with_ink >= 0.97, "{dark}: {with_ink}");
         }
         // A wrong-sized ink slice is ignored.
-        let seed = Seed {
-            col: a(1000.0) as f32,
-            row: 1000.0,
-        };
+        let seed = Seed { col: a(1000.0) as f32, row: 1000.0 };
         assert_eq!(
             trace_with_ink(&map, Some(&ink[1..]), Some(seed), &p).unwrap(),
             trace(&map, Some(seed), &p).unwrap()
@@ -1905,7 +1920,10 @@ mod tests {
         let map = render(256, 200, &[(&x, 2.0)]);
         let p = TraceParams::default();
         let e = trace(&map, Some(Seed { col: 120.0, row: 50.0 }), &p).unwrap_err();
-        assert!(matches!(&e, Error::BadParameter(m) if m.contains("not on a curve") && m.contains("click on the curve")), "{e:?}");
+        assert!(
+            matches!(&e, Error::BadParameter(m) if m.contains("not on a curve") && m.contains("click on the curve")),
+            "{e:?}"
+        );
         // Within the radius: snaps to the ink.
         let t = trace(&map, Some(Seed { col: 104.0, row: 50.0 }), &p).unwrap();
         assert!((t[50].unwrap() - 100.0).abs() < 0.1);
@@ -1953,7 +1971,9 @@ mod tests {
             128.0 + 110.0 * if ph < 0.5 { 4.0 * ph - 1.0 } else { 3.0 - 4.0 * ph }
         };
         let map = render(256, 20_000, &[(&a, 2.0), (&b, 2.5)]);
-        let crossings = (1..20_000).filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum()).count();
+        let crossings = (1..20_000)
+            .filter(|&r| (a(r as f64) - b(r as f64)).signum() != (a(r as f64 - 1.0) - b(r as f64 - 1.0)).signum())
+            .count();
         assert!(crossings >= 40, "{crossings} crossings");
         let p = TraceParams::default();
         let ta = trace(&map, Some(Seed { col: a(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();

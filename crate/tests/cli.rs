@@ -1,6 +1,9 @@
 //! The `veer` binary: its contract (shared/DESIGN.md section 4), its one-line
 //! errors, its outputs (the LAS read back by lasio), and `veer batch`.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -59,7 +62,18 @@ fn las_output_is_read_by_lasio_without_warnings() {
     let dir = tmp("las");
     let las = dir.join("gr.las");
     let scan = case("gr-linear-png/scan.png");
-    let mut args = vec!["digitise", scan.as_str(), "-o", las.to_str().unwrap(), "--mnemonic", "GR", "--unit", "GAPI", "--depth-unit", "FT"];
+    let mut args = vec![
+        "digitise",
+        scan.as_str(),
+        "-o",
+        las.to_str().unwrap(),
+        "--mnemonic",
+        "GR",
+        "--unit",
+        "GAPI",
+        "--depth-unit",
+        "FT",
+    ];
     args.extend_from_slice(GR);
     let o = veer(&args);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -113,14 +127,54 @@ fn failures_are_one_clear_line() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["digitise", &scan, "--track", "392:17", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "track"),
         (vec!["digitise", &scan, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010"], "tie point"),
-        (vec!["digitise", &scan, "--track", "17:392", "--scale", "0:150", "--log", "--depth", "75=5010,2250=5300"], "log"),
+        (
+            vec!["digitise", &scan, "--track", "17:392", "--scale", "0:150", "--log", "--depth", "75=5010,2250=5300"],
+            "log",
+        ),
         (vec!["digitise", &scan, "--track", "17:3920", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "image"),
         (vec!["digitise", &scan, "--track", "a:b", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "number"),
-        (vec!["digitise", &trunc, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "truncated"),
-        (vec!["digitise", &pdf, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "PNG, JPEG or TIFF"),
-        (vec!["digitise", &missing, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"], "cannot read"),
-        (vec!["digitise", &scan, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300", "-o", &txt], ".csv, .las or .json"),
-        (vec!["digitise", &scan, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300", "--seed", "30,600"], "seed"),
+        (
+            vec!["digitise", &trunc, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"],
+            "truncated",
+        ),
+        (
+            vec!["digitise", &pdf, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"],
+            "PNG, JPEG or TIFF",
+        ),
+        (
+            vec!["digitise", &missing, "--track", "17:392", "--scale", "0:150", "--depth", "75=5010,2250=5300"],
+            "cannot read",
+        ),
+        (
+            vec![
+                "digitise",
+                &scan,
+                "--track",
+                "17:392",
+                "--scale",
+                "0:150",
+                "--depth",
+                "75=5010,2250=5300",
+                "-o",
+                &txt,
+            ],
+            ".csv, .las or .json",
+        ),
+        (
+            vec![
+                "digitise",
+                &scan,
+                "--track",
+                "17:392",
+                "--scale",
+                "0:150",
+                "--depth",
+                "75=5010,2250=5300",
+                "--seed",
+                "30,600",
+            ],
+            "seed",
+        ),
     ];
     for (args, needle) in cases {
         let o = veer(&args);
@@ -156,7 +210,16 @@ fn batch_digitises_a_folder_and_summarises() {
     std::fs::write(scans.join("notes.txt"), b"not a scan").unwrap();
     let cal = root().join("tests/cases/gr-linear-png/case.json");
     let out = dir.join("out");
-    let o = veer(&["batch", scans.to_str().unwrap(), "--calibration", cal.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--format", "csv"]);
+    let o = veer(&[
+        "batch",
+        scans.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
     let err = stderr(&o);
     assert!(!o.status.success(), "one scan is broken: non-zero exit");
     assert!(err.contains("3 scans") && err.contains("2 digitised") && err.contains("1 failed"), "{err}");
@@ -202,7 +265,8 @@ fn a_project_digitises_every_curve_into_one_las() {
     let cases = root().join("tests/cases/full-g4");
     let mut curves = Vec::new();
     for name in ["track1-gr", "track2-rhob", "track2-nphi"] {
-        let mut c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cases.join(format!("{name}.json"))).unwrap()).unwrap();
+        let mut c: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(cases.join(format!("{name}.json"))).unwrap()).unwrap();
         let c = c.as_object_mut().unwrap();
         for k in ["depth", "step", "depth_unit"] {
             c.remove(k);
@@ -219,7 +283,16 @@ fn a_project_digitises_every_curve_into_one_las() {
     std::fs::write(&project_path, project.to_string()).unwrap();
     let las = dir.join("print.las");
     let scan = case("full-g4/scan.tif");
-    let o = veer(&["digitise", &scan, "--project", project_path.to_str().unwrap(), "--well", "WELL=UNIVERSITY 6-17 NO.1", "-o", las.to_str().unwrap()]);
+    let o = veer(&[
+        "digitise",
+        &scan,
+        "--project",
+        project_path.to_str().unwrap(),
+        "--well",
+        "WELL=UNIVERSITY 6-17 NO.1",
+        "-o",
+        las.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     for m in ["GR:", "RHOB:", "NPHI:", "3 curves"] {
@@ -278,8 +351,32 @@ fn a_bad_project_is_one_clear_line() {
         (vec!["--project".into(), write("newer.json", newer)], "newer veer"),
         (vec!["--project".into(), write("outside.json", outside)], "interval"),
         (vec!["--project".into(), write("broken.json", "{")], "not valid JSON"),
-        (vec!["--rows".into(), "10-20".into(), "--track".into(), "17:392".into(), "--scale".into(), "0:150".into(), "--depth".into(), "75=5010,2250=5300".into()], "TOP:BOTTOM"),
-        (vec!["--well".into(), "OPERATOR=x".into(), "--track".into(), "17:392".into(), "--scale".into(), "0:150".into(), "--depth".into(), "75=5010,2250=5300".into()], "well field"),
+        (
+            vec![
+                "--rows".into(),
+                "10-20".into(),
+                "--track".into(),
+                "17:392".into(),
+                "--scale".into(),
+                "0:150".into(),
+                "--depth".into(),
+                "75=5010,2250=5300".into(),
+            ],
+            "TOP:BOTTOM",
+        ),
+        (
+            vec![
+                "--well".into(),
+                "OPERATOR=x".into(),
+                "--track".into(),
+                "17:392".into(),
+                "--scale".into(),
+                "0:150".into(),
+                "--depth".into(),
+                "75=5010,2250=5300".into(),
+            ],
+            "well field",
+        ),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["digitise", scan.as_str()];

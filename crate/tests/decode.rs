@@ -1,6 +1,9 @@
 //! Decoding every supported format and bit depth, and refusing bad input with
 //! the right kind of error (never a panic). Fixtures: `tests/data/make_fixtures.py`.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use veer::decode::{decode, probe, Format};

@@ -7,6 +7,9 @@
 //! they measure today, so they cannot get worse unnoticed; `models/MODEL_CARD.md`
 //! reports them.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

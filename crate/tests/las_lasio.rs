@@ -5,6 +5,7 @@
 //! Needs `python3` with lasio (`pip install lasio`); the test fails, never skips,
 //! when it is missing.
 
+// Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -104,15 +105,24 @@ fn lasio_reads_veer_las_without_warnings() {
     require_lasio();
     let dir = temp_dir();
     // Normal curve, metres.
-    let normal: Vec<Sample> =
-        (0..=2000).map(|i| Sample { depth: 1000.0 + i as f64 * 0.05, value: 60.0 + 40.0 * (i as f64 / 50.0).sin() }).collect();
+    let normal: Vec<Sample> = (0..=2000)
+        .map(|i| Sample { depth: 1000.0 + i as f64 * 0.05, value: 60.0 + 40.0 * (i as f64 / 50.0).sin() })
+        .collect();
     // Gaps: two stretches missing.
-    let gappy: Vec<Sample> = normal.iter().enumerate().filter(|(i, _)| !(300..420).contains(i) && !(1500..1510).contains(i)).map(|(_, s)| *s).collect();
+    let gappy: Vec<Sample> = normal
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(300..420).contains(i) && !(1500..1510).contains(i))
+        .map(|(_, s)| *s)
+        .collect();
     // Log-scale resistivity, 0.2 .. 2000 ohm.m.
-    let resist: Vec<Sample> =
-        (0..=1000).map(|i| Sample { depth: 500.0 + i as f64 * 0.1, value: 10f64.powf(1.0 + 2.5 * (i as f64 / 80.0).sin()) }).collect();
+    let resist: Vec<Sample> = (0..=1000)
+        .map(|i| Sample { depth: 500.0 + i as f64 * 0.1, value: 10f64.powf(1.0 + 2.5 * (i as f64 / 80.0).sin()) })
+        .collect();
     // Feet.
-    let feet: Vec<Sample> = (0..=3000).map(|i| Sample { depth: 4000.0 + i as f64 * 0.25, value: 2.0 + (i as f64 / 120.0).cos() * 0.4 }).collect();
+    let feet: Vec<Sample> = (0..=3000)
+        .map(|i| Sample { depth: 4000.0 + i as f64 * 0.25, value: 2.0 + (i as f64 / 120.0).cos() * 0.4 })
+        .collect();
 
     let cases = [
         ("normal.las", curve(0.1, false, "GAPI", "M", &normal)),
@@ -133,7 +143,10 @@ fn lasio_reads_veer_las_without_warnings() {
         assert!(close(num("strt"), first, 1e-12), "{name}: STRT {} vs {first}", num("strt"));
         assert!(close(num("stop"), last, 1e-12), "{name}: STOP {} vs {last}", num("stop"));
         assert!(close(num("step"), c.step, 1e-12), "{name}: STEP");
-        assert!(close(num("strt") + (c.depth.len() as f64 - 1.0) * num("step"), num("stop"), 1e-9), "{name}: STOP = STRT + (n-1) STEP");
+        assert!(
+            close(num("strt") + (c.depth.len() as f64 - 1.0) * num("step"), num("stop"), 1e-9),
+            "{name}: STOP = STRT + (n-1) STEP"
+        );
         assert_eq!(num("null"), LAS_NULL, "{name}");
         for k in ["strt_unit", "stop_unit", "step_unit"] {
             assert_eq!(r[k], c.depth_unit.as_str(), "{name}: {k}");
@@ -154,7 +167,13 @@ fn lasio_reads_veer_las_without_warnings() {
             }
         }
         let other = r["other"].as_str().unwrap();
-        assert!(other.contains("veer") && other.contains("veernet-int8") && other.contains("test 1.tif") && other.contains("\"scale\":[0,150]"), "{name}: ~O {other}");
+        assert!(
+            other.contains("veer")
+                && other.contains("veernet-int8")
+                && other.contains("test 1.tif")
+                && other.contains("\"scale\":[0,150]"),
+            "{name}: ~O {other}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

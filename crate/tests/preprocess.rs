@@ -2,6 +2,9 @@
 //! Pillow (`tests/cases/preprocess/`, see `tests/cases/README.md`): the network
 //! sees at inference what it saw in training.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use veer::decode::decode;
@@ -23,7 +26,10 @@ fn tensors_match_the_training_preprocessing() {
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         let track = prepare_track(&image, x0, x1, 256).unwrap();
-        assert_eq!((track.width as u64, track.height as u64), (t["width"].as_u64().unwrap(), t["height"].as_u64().unwrap()));
+        assert_eq!(
+            (track.width as u64, track.height as u64),
+            (t["width"].as_u64().unwrap(), t["height"].as_u64().unwrap())
+        );
         assert_eq!(track.data.len(), expected.len());
         let worst = track.data.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         let exact = track.data.iter().zip(&expected).filter(|(a, b)| a == b).count();

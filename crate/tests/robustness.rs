@@ -6,6 +6,9 @@
 //!
 //! Images are built here (small uncompressed TIFFs and PNGs), not committed.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

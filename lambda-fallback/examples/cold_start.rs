@@ -14,6 +14,9 @@
 //! response and the handler's phases (`meta.ms`), then sends `--warm` more requests to
 //! the same process. Prints the medians as a Markdown table.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 #[path = "../tests/fallback/support/runtime_api.rs"]
 mod runtime_api;
 
@@ -40,12 +43,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn query(cal: &Value) -> String {
     let pair = |k: &str| format!("{}:{}", cal[k][0], cal[k][1]);
     let mut q = format!("track={}&scale={}", pair("track"), pair("scale"));
-    let depth: Vec<String> = cal["depth"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| format!("{}={}", p[0], p[1]))
-        .collect();
+    let depth: Vec<String> =
+        cal["depth"].as_array().into_iter().flatten().map(|p| format!("{}={}", p[0], p[1])).collect();
     q += &format!("&depth={}", depth.join(","));
     if cal["log"] == true {
         q += "&log=1";
@@ -100,11 +99,7 @@ fn main() -> Result<(), String> {
         Some(p) => return Err(format!("--bootstrap {}: no such file", p.display())),
         None => std::env::current_exe()
             .ok()
-            .and_then(|p| {
-                p.parent()
-                    .and_then(|d| d.parent())
-                    .map(|d| d.join("bootstrap"))
-            })
+            .and_then(|p| p.parent().and_then(|d| d.parent()).map(|d| d.join("bootstrap")))
             .filter(|p| p.is_file())
             .ok_or("target/release/bootstrap is missing: cargo build --release -p veer-lambda")?,
     };
@@ -118,8 +113,7 @@ fn main() -> Result<(), String> {
     };
     let body = std::fs::read(&scan).map_err(|e| format!("cannot read {}: {e}", scan.display()))?;
     let cal: Value = serde_json::from_str(
-        &std::fs::read_to_string(&calibration)
-            .map_err(|e| format!("cannot read {}: {e}", calibration.display()))?,
+        &std::fs::read_to_string(&calibration).map_err(|e| format!("cannot read {}: {e}", calibration.display()))?,
     )
     .map_err(|e| format!("{}: {e}", calibration.display()))?;
     let ct = match scan.extension().and_then(|e| e.to_str()) {
@@ -129,19 +123,9 @@ fn main() -> Result<(), String> {
     };
     let ev = event(&query(&cal), ct, &body);
 
-    let keys = [
-        "model_read",
-        "model_optimise",
-        "decode",
-        "prepare",
-        "infer",
-        "trace",
-        "export",
-        "total",
-    ];
+    let keys = ["model_read", "model_optimise", "decode", "prepare", "infer", "trace", "export", "total"];
     let mut cold: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
-    let (mut init, mut first, mut warm_e2e, mut warm_total) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut init, mut first, mut warm_e2e, mut warm_total) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut info = String::new();
     for run in 0..runs {
         let mut api = RuntimeApi::start();
@@ -167,18 +151,14 @@ fn main() -> Result<(), String> {
                 break;
             };
             let res: Value = serde_json::from_str(&p.body).map_err(|e| e.to_string())?;
-            let b: Value = serde_json::from_str(res["body"].as_str().unwrap_or(""))
-                .map_err(|e| e.to_string())?;
+            let b: Value = serde_json::from_str(res["body"].as_str().unwrap_or("")).map_err(|e| e.to_string())?;
             if res["statusCode"] != 200 {
                 outcome = Err(format!("status {}: {b}", res["statusCode"]));
                 break;
             }
             let ms = &b["meta"]["ms"];
             if i == 0 {
-                let poll = api
-                    .first_poll()
-                    .map(|t| (t - t0).as_secs_f64() * 1e3)
-                    .unwrap_or(f64::NAN);
+                let poll = api.first_poll().map(|t| (t - t0).as_secs_f64() * 1e3).unwrap_or(f64::NAN);
                 init.push(poll);
                 first.push((p.at - t0).as_secs_f64() * 1e3);
                 for (k, v) in keys.iter().zip(cold.iter_mut()) {
@@ -206,29 +186,14 @@ fn main() -> Result<(), String> {
             first.last().copied().unwrap_or(f64::NAN)
         );
     }
-    println!(
-        "scan: {} ({info}); {runs} cold runs, {warm} warm requests each; medians in ms\n",
-        scan.display()
-    );
+    println!("scan: {} ({info}); {runs} cold runs, {warm} warm requests each; medians in ms\n", scan.display());
     println!("| phase | median ms |\n|---|---:|");
-    println!(
-        "| process start to first poll of the Runtime API (init) | {:.0} |",
-        median(init)
-    );
+    println!("| process start to first poll of the Runtime API (init) | {:.0} |", median(init));
     for (k, v) in keys.iter().zip(cold) {
         println!("| cold request: {k} | {:.0} |", median(v));
     }
-    println!(
-        "| **cold: process start to first response** | **{:.0}** |",
-        median(first)
-    );
-    println!(
-        "| warm request: handler total | {:.0} |",
-        median(warm_total)
-    );
-    println!(
-        "| **warm: event queued to response** | **{:.0}** |",
-        median(warm_e2e)
-    );
+    println!("| **cold: process start to first response** | **{:.0}** |", median(first));
+    println!("| warm request: handler total | {:.0} |", median(warm_total));
+    println!("| **warm: event queued to response** | **{:.0}** |", median(warm_e2e));
     Ok(())
 }

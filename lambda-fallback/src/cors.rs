@@ -19,11 +19,8 @@ pub struct Cors {
 impl Cors {
     /// Parse a comma-separated list (`https://a.example,https://b.example`); blanks are ignored.
     pub fn parse(list: &str, loopback: bool) -> Self {
-        let origins = list
-            .split(',')
-            .map(|s| s.trim().trim_end_matches('/').to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let origins =
+            list.split(',').map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()).collect();
         Cors { origins, loopback }
     }
 
@@ -46,14 +43,8 @@ impl Cors {
             h.insert("vary", HeaderValue::from_static("Origin"));
         }
         if preflight {
-            h.insert(
-                "access-control-allow-methods",
-                HeaderValue::from_static("POST, OPTIONS"),
-            );
-            h.insert(
-                "access-control-allow-headers",
-                HeaderValue::from_static("content-type"),
-            );
+            h.insert("access-control-allow-methods", HeaderValue::from_static("POST, OPTIONS"));
+            h.insert("access-control-allow-headers", HeaderValue::from_static("content-type"));
             h.insert("access-control-max-age", HeaderValue::from_static("600"));
         }
         h

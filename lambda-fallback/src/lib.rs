@@ -42,13 +42,7 @@ pub use source::{FileSource, ModelSource, Unavailable};
 pub const MAX_BODY_BYTES: usize = veer::plan::CLOUD_MAX_BODY_BYTES as usize;
 
 /// Content types accepted for the body (the bytes are sniffed either way).
-const ACCEPTED_TYPES: &[&str] = &[
-    "image/png",
-    "image/tiff",
-    "image/jpeg",
-    "image/jpg",
-    "application/octet-stream",
-];
+const ACCEPTED_TYPES: &[&str] = &["image/png", "image/tiff", "image/jpeg", "image/jpg", "application/octet-stream"];
 
 /// Which front the handler sits behind, reported as `meta.server`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,11 +225,7 @@ impl<S: ModelSource> App<S> {
                     source.read().map(|b| (b, ms(t)))
                 })
                 .await
-                .map_err(|e| {
-                    Failure::Internal(format!(
-                        "reading the model crashed ({e}); this is a bug, report it"
-                    ))
-                })?
+                .map_err(|e| Failure::Internal(format!("reading the model crashed ({e}); this is a bug, report it")))?
                 .map_err(|e| Failure::ModelUnavailable(e.0))?;
                 let t = Instant::now();
                 let file_bytes = bytes.len();
@@ -246,19 +236,10 @@ impl<S: ModelSource> App<S> {
                     Ok(model)
                 })
                 .await
-                .map_err(|e| {
-                    Failure::Internal(format!(
-                        "loading the model crashed ({e}); this is a bug, report it"
-                    ))
-                })?
+                .map_err(|e| Failure::Internal(format!("loading the model crashed ({e}); this is a bug, report it")))?
                 .map_err(Failure::Core)?;
                 self.loads.fetch_add(1, Ordering::SeqCst);
-                Ok::<_, Failure>(Arc::new(Loaded {
-                    model,
-                    read_ms,
-                    optimise_ms: ms(t),
-                    file_bytes,
-                }))
+                Ok::<_, Failure>(Arc::new(Loaded { model, read_ms, optimise_ms: ms(t), file_bytes }))
             })
             .await?;
         Ok((loaded.clone(), true))
@@ -267,25 +248,16 @@ impl<S: ModelSource> App<S> {
     /// Answer one request. Never fails: every problem becomes a JSON error answer.
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let t0 = Instant::now();
-        let origin = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
 
         if req.method() == Method::OPTIONS {
-            let mut res = Response::builder()
-                .status(StatusCode::NO_CONTENT)
-                .body(Body::Empty)
-                .unwrap_or_default();
-            res.headers_mut()
-                .extend(self.cors.headers(origin.as_deref(), true));
+            let mut res = Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty).unwrap_or_default();
+            res.headers_mut().extend(self.cors.headers(origin.as_deref(), true));
             return res;
         }
 
-        let mut log =
-            json!({"msg": "digitise", "server": self.server.name(), "request_id": request_id});
+        let mut log = json!({"msg": "digitise", "server": self.server.name(), "request_id": request_id});
         let mut ms_out = Ms::default();
         let mut cold = false;
         let outcome = self.run(req, &mut ms_out, &mut cold, &mut log).await;
@@ -311,10 +283,7 @@ impl<S: ModelSource> App<S> {
             Err(f) => {
                 let (status, kind) = f.status_kind();
                 log["kind"] = json!(kind);
-                (
-                    status,
-                    json!({"error": {"kind": kind, "message": f.message()}}),
-                )
+                (status, json!({"error": {"kind": kind, "message": f.message()}}))
             }
         };
         log["status"] = json!(status.as_u16());
@@ -328,11 +297,9 @@ impl<S: ModelSource> App<S> {
             .body(Body::Text(body.to_string()))
             .unwrap_or_default();
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            res.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+            res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
         }
-        res.headers_mut()
-            .extend(self.cors.headers(origin.as_deref(), false));
+        res.headers_mut().extend(self.cors.headers(origin.as_deref(), false));
         res
     }
 
@@ -345,9 +312,7 @@ impl<S: ModelSource> App<S> {
     ) -> Result<(DigitisedProject, &'static str), Failure> {
         let path = req.uri().path();
         if !path.trim_end_matches('/').ends_with("/digitise") {
-            return Err(Failure::NotFound(format!(
-                "no such path {path:?}; POST the scan to /digitise"
-            )));
+            return Err(Failure::NotFound(format!("no such path {path:?}; POST the scan to /digitise")));
         }
         if req.method() != Method::POST {
             return Err(Failure::MethodNotAllowed(format!(
@@ -356,14 +321,7 @@ impl<S: ModelSource> App<S> {
             )));
         }
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-            let ct = ct
-                .to_str()
-                .unwrap_or("")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
+            let ct = ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             if !ct.is_empty() && !ACCEPTED_TYPES.contains(&ct.as_str()) {
                 return Err(Failure::MediaType(format!(
                     "Content-Type {ct:?} is not an image; send the scan's raw bytes as the body with \
@@ -381,15 +339,11 @@ impl<S: ModelSource> App<S> {
         if body.len() > MAX_BODY_BYTES {
             return Err(Failure::PayloadTooLarge(body.len()));
         }
-        let project = project_from_query(&query)
-            .and_then(|p| p.validate().map(|()| p))
-            .map_err(Failure::Core)?;
+        let project = project_from_query(&query).and_then(|p| p.validate().map(|()| p)).map_err(Failure::Core)?;
         // The header alone: refuse what cannot decode before paying for the model.
         let info = veer::decode::probe(&body).map_err(Failure::Core)?;
         info.check(&self.limits).map_err(Failure::Core)?;
-        project
-            .validate_for_image(info.width, info.height)
-            .map_err(Failure::Core)?;
+        project.validate_for_image(info.width, info.height).map_err(Failure::Core)?;
         log["format"] = json!(info.format.name());
         // Decode before the model is needed: a damaged file never pays for a cold start.
         let limits = self.limits;
@@ -398,11 +352,7 @@ impl<S: ModelSource> App<S> {
             veer::decode::decode(&body, &limits).map(|img| (img, ms(t)))
         })
         .await
-        .map_err(|e| {
-            Failure::Internal(format!(
-                "decoding crashed ({e}); this is a bug, report it with the scan"
-            ))
-        })?
+        .map_err(|e| Failure::Internal(format!("decoding crashed ({e}); this is a bug, report it with the scan")))?
         .map_err(Failure::Core)?;
         ms_out.decode = decode_ms;
 
@@ -416,25 +366,16 @@ impl<S: ModelSource> App<S> {
         let model = loaded.clone();
         let (result, stages) = tokio::task::spawn_blocking(move || {
             let mut marks: Vec<(Stage, Instant)> = Vec::new();
-            let result = digitise_project(
-                &image,
-                &project,
-                &model.model,
-                &mut |_, p: Progress| {
-                    if p.done == 0 && marks.last().is_none_or(|(s, _)| *s != p.stage) {
-                        marks.push((p.stage, Instant::now()));
-                    }
-                },
-            );
+            let result = digitise_project(&image, &project, &model.model, &mut |_, p: Progress| {
+                if p.done == 0 && marks.last().is_none_or(|(s, _)| *s != p.stage) {
+                    marks.push((p.stage, Instant::now()));
+                }
+            });
             marks.push((Stage::Export, Instant::now()));
             (result, marks)
         })
         .await
-        .map_err(|e| {
-            Failure::Internal(format!(
-                "the run crashed ({e}); this is a bug, report it with the scan"
-            ))
-        })?;
+        .map_err(|e| Failure::Internal(format!("the run crashed ({e}); this is a bug, report it with the scan")))?;
         for w in stages.windows(2) {
             let d = (w[1].1 - w[0].1).as_secs_f64() * 1e3;
             let d = (d * 10.0).round() / 10.0;
@@ -484,11 +425,7 @@ fn answer(out: &DigitisedProject, meta: Value) -> Value {
 
 /// Build a [`Request`] for the handler from parts and a body (used by the local server).
 pub fn request_from(parts: http::request::Parts, body: Vec<u8>) -> Request {
-    let body = if body.is_empty() {
-        Body::Empty
-    } else {
-        Body::Binary(body)
-    };
+    let body = if body.is_empty() { Body::Empty } else { Body::Binary(body) };
     http::Request::from_parts(parts, body)
 }
 
@@ -503,9 +440,7 @@ pub fn too_large_response(cors: &Cors, origin: Option<&str>, bytes: usize) -> Re
     let mut res = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(
-            json!({"error": {"kind": kind, "message": f.message()}}).to_string(),
-        ))
+        .body(Body::Text(json!({"error": {"kind": kind, "message": f.message()}}).to_string()))
         .unwrap_or_default();
     res.headers_mut().extend(cors.headers(origin, false));
     res

@@ -40,10 +40,7 @@ impl FileSource {
 
     /// `MODEL_PATH` if set, else [`DEFAULT_MODEL_PATH`].
     pub fn from_env() -> Self {
-        FileSource::new(
-            std::env::var_os("MODEL_PATH")
-                .map_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH), PathBuf::from),
-        )
+        FileSource::new(std::env::var_os("MODEL_PATH").map_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH), PathBuf::from))
     }
 }
 

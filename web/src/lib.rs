@@ -12,11 +12,11 @@ use wasm_bindgen::prelude::*;
 
 use veer::calibrate::Calibration;
 use veer::decode::{decode, probe as probe_header, GrayImage, ImageInfo};
-use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
 use veer::export::{write_log, Format, LasInfo, Log};
 use veer::limits::Limits;
 use veer::model::Model;
 use veer::pipeline::{curve_from_path, digitise, digitise_project, project_log, CurveRun, Progress};
+use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
 use veer::project::Project;
 
 /// A core error as a JS `Error` carrying `kind`.
@@ -185,7 +185,8 @@ impl Digitiser {
     /// large. Returns `{bytes, content_type, lossless, description}`.
     pub fn shrink(&self, max_bytes: f64) -> Result<JsValue, JsValue> {
         let image = self.open_image()?;
-        let max = if max_bytes.is_finite() && max_bytes > 0.0 { max_bytes as usize } else { CLOUD_MAX_BODY_BYTES as usize };
+        let max =
+            if max_bytes.is_finite() && max_bytes > 0.0 { max_bytes as usize } else { CLOUD_MAX_BODY_BYTES as usize };
         let out = veer::encode::shrink(image, max).map_err(|e| js_error(&e))?;
         let obj = to_js(&out)?;
         let bytes = js_sys::Uint8Array::from(out.bytes.as_slice());
@@ -315,7 +316,10 @@ pub fn export_project(format: &str, project: JsValue, height: u32, info: JsValue
         .iter()
         .map(|c| {
             CurveRun::from_edited(c).ok_or_else(|| {
-                error_with_kind("bad_parameter", &format!("curve {} has no path yet: digitise it before exporting", c.mnemonic))
+                error_with_kind(
+                    "bad_parameter",
+                    &format!("curve {} has no path yet: digitise it before exporting", c.mnemonic),
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -327,7 +331,8 @@ pub fn export_project(format: &str, project: JsValue, height: u32, info: JsValue
     let mut settings = project.clone();
     settings.curves.iter_mut().for_each(|c| c.edited = None);
     let meta = serde_json::json!({ "ran": "browser", "model": info.model, "source": info.source });
-    let las = LasInfo { well, source: info.source, model: info.model, date: info.date, calibration_json: settings.to_json() };
+    let las =
+        LasInfo { well, source: info.source, model: info.model, date: info.date, calibration_json: settings.to_json() };
     Ok(write_log(&log, format, &las, &meta))
 }
 

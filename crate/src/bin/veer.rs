@@ -238,10 +238,7 @@ fn stage_bar(quiet: bool) -> ProgressBar {
 }
 
 fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
@@ -259,7 +256,8 @@ fn today() -> String {
 /// single-curve shapes, several on one depth index).
 fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model, format: Format, ms: u128) -> String {
     let scan_name = scan.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let mut meta = serde_json::json!({ "ran": "cli", "model": model.precision(), "scan": scan_name, "ms": { "total": ms } });
+    let mut meta =
+        serde_json::json!({ "ran": "cli", "model": model.precision(), "scan": scan_name, "ms": { "total": ms } });
     match out.curves.as_slice() {
         [one] => meta["stats"] = serde_json::json!(one.stats),
         many => {
@@ -282,7 +280,13 @@ fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model,
             settings.to_json()
         }
     };
-    let info = LasInfo { well, source: scan_name, model: format!("VeerNet {}", model.precision()), date: today(), calibration_json };
+    let info = LasInfo {
+        well,
+        source: scan_name,
+        model: format!("VeerNet {}", model.precision()),
+        date: today(),
+        calibration_json,
+    };
     write_log(&out.log, format, &info, &meta)
 }
 
@@ -388,7 +392,10 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
         .collect();
     scans.sort();
     if scans.is_empty() {
-        bail!("no scans (.tif, .tiff, .png, .jpg, .jpeg) in {}; point veer batch at the folder that holds them", a.dir.display());
+        bail!(
+            "no scans (.tif, .tiff, .png, .jpg, .jpeg) in {}; point veer batch at the folder that holds them",
+            a.dir.display()
+        );
     }
     let out_dir = a.out_dir.clone().unwrap_or_else(|| a.dir.join("veer-out"));
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;

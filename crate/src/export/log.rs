@@ -61,7 +61,11 @@ impl Log {
             depth_unit: curve.depth_unit.clone(),
             step: curve.step,
             depth: curve.depth.clone(),
-            curves: vec![LogCurve { mnemonic: curve.mnemonic.clone(), unit: curve.unit.clone(), value: curve.value.clone() }],
+            curves: vec![LogCurve {
+                mnemonic: curve.mnemonic.clone(),
+                unit: curve.unit.clone(),
+                value: curve.value.clone(),
+            }],
         }
     }
 
@@ -73,7 +77,8 @@ impl Log {
     pub fn from_curves(curves: &[Curve]) -> Result<Log> {
         let first = curves.first().ok_or_else(|| Error::bad_parameter("a log needs at least one curve"))?;
         let step = first.step;
-        if let Some(c) = curves.iter().find(|c| (c.step - step).abs() > 1e-9 * step || c.depth_unit != first.depth_unit) {
+        if let Some(c) = curves.iter().find(|c| (c.step - step).abs() > 1e-9 * step || c.depth_unit != first.depth_unit)
+        {
             return Err(Error::bad_parameter(format!(
                 "curve {} has step {} {}, curve {} has step {} {}; resample every curve of a log with one step and depth unit",
                 first.mnemonic, step, first.depth_unit, c.mnemonic, c.step, c.depth_unit
@@ -256,7 +261,9 @@ pub fn log_to_las(log: &Log, info: &LasInfo) -> String {
     let strt = log.depth.first().map_or_else(|| format_depth(0.0, dec), |&d| format_depth(d, dec));
     let stop = log.depth.last().map_or_else(|| format_depth(0.0, dec), |&d| format_depth(d, dec));
     let step = format_depth(log.step, dec);
-    let line = |mn: &str, unit: &str, value: &str, desc: &str| format!(" {:<14} {:>24} : {}\n", format!("{mn}.{unit}"), value, desc);
+    let line = |mn: &str, unit: &str, value: &str, desc: &str| {
+        format!(" {:<14} {:>24} : {}\n", format!("{mn}.{unit}"), value, desc)
+    };
 
     let mut out = String::with_capacity(2048 + log.depth.len() * (15 + 15 * log.curves.len()));
     out.push_str("~Version Information\n");
@@ -345,7 +352,8 @@ mod tests {
         assert_eq!(csv, "depth,GR,ILD\n100.0,1,\n100.5,2,\n101.0,,10\n101.5,4,20\n102.0,,30\n");
         let las = log_to_las(&log, &LasInfo::default());
         assert!(las.contains("~A  DEPT GR ILD\n"), "{las}");
-        let row: Vec<&str> = las.lines().find(|l| l.trim_start().starts_with("101.0")).unwrap().split_whitespace().collect();
+        let row: Vec<&str> =
+            las.lines().find(|l| l.trim_start().starts_with("101.0")).unwrap().split_whitespace().collect();
         assert_eq!(row, ["101.0", "-999.25", "10"], "{las}");
     }
 

@@ -64,18 +64,14 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
         return;
     }
     // Median column of each block's traced rows.
-    let blocks: Vec<Option<f32>> = cols
-        .chunks(BLOCK)
-        .map(|b| median(b.iter().flatten().copied().collect()))
-        .collect();
+    let blocks: Vec<Option<f32>> = cols.chunks(BLOCK).map(|b| median(b.iter().flatten().copied().collect())).collect();
     for from_end in [true, false] {
         let Some((start, end, centre)) = tail(&blocks, from_end) else {
             continue;
         };
         let medians: Vec<f32> = blocks[start..=end].iter().flatten().copied().collect();
         let mean = medians.iter().sum::<f32>() / medians.len() as f32;
-        let var =
-            medians.iter().map(|m| (m - mean) * (m - mean)).sum::<f32>() / medians.len() as f32;
+        let var = medians.iter().map(|m| (m - mean) * (m - mean)).sum::<f32>() / medians.len() as f32;
         if var.sqrt() > MAX_WANDER {
             continue;
         }
@@ -88,12 +84,7 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
         if last - first + 1 < min_rows || keep.is_some_and(|k| (r0..r1).contains(&k)) {
             continue;
         }
-        let rest = cols
-            .iter()
-            .take(r0)
-            .chain(cols.iter().skip(r1))
-            .flatten()
-            .count();
+        let rest = cols.iter().take(r0).chain(cols.iter().skip(r1)).flatten().count();
         if rest < MIN_REST {
             continue;
         }
@@ -124,31 +115,17 @@ pub(super) fn drop_straight_tails(cols: &mut [Option<f32>], min_rows: usize, kee
 /// centre column, when a block with traced rows leaves its band (else the whole
 /// path is straight and there is no tail to tell from a curve).
 fn tail(blocks: &[Option<f32>], from_end: bool) -> Option<(usize, usize, f32)> {
-    let order: Vec<usize> = if from_end {
-        (0..blocks.len()).rev().collect()
-    } else {
-        (0..blocks.len()).collect()
-    };
+    let order: Vec<usize> = if from_end { (0..blocks.len()).rev().collect() } else { (0..blocks.len()).collect() };
     let filled: Vec<usize> = order.into_iter().filter(|&i| blocks[i].is_some()).collect();
     let first = *filled.first()?;
-    let centre = median(
-        filled
-            .iter()
-            .take(MIN_TAIL_BLOCKS)
-            .filter_map(|&i| blocks[i])
-            .collect(),
-    )?;
+    let centre = median(filled.iter().take(MIN_TAIL_BLOCKS).filter_map(|&i| blocks[i]).collect())?;
     let (mut inner, mut n) = (first, 1usize);
     for &i in &filled[1..] {
         if (blocks[i]? - centre).abs() > BAND {
             if n < MIN_TAIL_BLOCKS {
                 return None;
             }
-            return Some(if from_end {
-                (inner, first, centre)
-            } else {
-                (first, inner, centre)
-            });
+            return Some(if from_end { (inner, first, centre) } else { (first, inner, centre) });
         }
         inner = i;
         n += 1;
@@ -176,12 +153,7 @@ const EDGE_COLS: f32 = 8.0;
 /// without long breaks does not resume for a few rows far past its end: such an
 /// island is a note, a bracket or a stamp written beside the log (0: never).
 /// `keep` is a row whose island stays (the seed's).
-pub(super) fn drop_far_islands(
-    cols: &mut [Option<f32>],
-    width: usize,
-    min_gap: usize,
-    keep: Option<usize>,
-) {
+pub(super) fn drop_far_islands(cols: &mut [Option<f32>], width: usize, min_gap: usize, keep: Option<usize>) {
     if min_gap == 0 {
         return;
     }
@@ -199,18 +171,13 @@ pub(super) fn drop_far_islands(
     // A break that starts or ends at a track edge is the curve off the scale.
     let edge = width.saturating_sub(1) as f32 - EDGE_COLS;
     let at_edge = |c: Option<f32>| c.is_some_and(|c| c < EDGE_COLS || c > edge);
-    let longest_break =
-        |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
+    let longest_break = |rest: &[(usize, usize)]| rest.windows(2).map(|p| p[1].0 - p[0].1).max().unwrap_or(0);
     while islands.len() >= 2 {
         let n = islands.len();
         // The last island, then the first: (index, the break's last row before it
         // and first row after it, the rest of the islands).
         let ends = [
-            (
-                n - 1,
-                (islands[n - 2].1, islands[n - 1].0),
-                &islands[..n - 1],
-            ),
+            (n - 1, (islands[n - 2].1, islands[n - 1].0), &islands[..n - 1]),
             (0, (islands[0].1, islands[1].0), &islands[1..]),
         ];
         let far = ends.into_iter().find(|&(i, (s0, s1), rest)| {
@@ -238,9 +205,7 @@ mod tests {
 
     /// A log that moves for `n` rows (a slow sine with a little noise, as a GR).
     fn moving(n: usize) -> Vec<Option<f32>> {
-        (0..n)
-            .map(|r| Some(120.0 + 40.0 * (r as f32 / 37.0).sin() + ((r * 7) % 5) as f32 * 0.3))
-            .collect()
+        (0..n).map(|r| Some(120.0 + 40.0 * (r as f32 / 37.0).sin() + ((r * 7) % 5) as f32 * 0.3)).collect()
     }
 
     #[test]
@@ -251,10 +216,7 @@ mod tests {
         let before = cols.clone();
         drop_straight_tails(&mut cols, 160, None);
         assert_eq!(cols[..600], before[..600], "the log keeps its values");
-        assert!(
-            cols[600..].iter().all(Option::is_none),
-            "the line past the end is a gap"
-        );
+        assert!(cols[600..].iter().all(Option::is_none), "the line past the end is a gap");
 
         // The same at the top, before the log starts.
         let mut cols: Vec<Option<f32>> = (0..300).map(|r| (r % 5 != 0).then_some(60.0)).collect();
@@ -273,11 +235,7 @@ mod tests {
         drop_straight_tails(&mut drift, 160, None);
         assert_eq!(drift, before);
 
-        let line = |n: usize| {
-            (0..n)
-                .map(|r| (r % 2 == 0).then_some(90.0))
-                .collect::<Vec<_>>()
-        };
+        let line = |n: usize| (0..n).map(|r| (r % 2 == 0).then_some(90.0)).collect::<Vec<_>>();
         let cases: [(Vec<Option<f32>>, usize, Option<usize>); 4] = [
             // A tail shorter than tail_rows.
             ([moving(600), line(120)].concat(), 160, None),
@@ -307,11 +265,7 @@ mod tests {
 
     #[test]
     fn a_few_rows_far_past_a_continuous_log_are_a_note_and_become_a_gap() {
-        let note = || {
-            (0..40)
-                .map(|r| Some(200.0 + (r % 9) as f32))
-                .collect::<Vec<_>>()
-        };
+        let note = || (0..40).map(|r| Some(200.0 + (r % 9) as f32)).collect::<Vec<_>>();
         let mut cols = [moving(600), paper(300), note()].concat();
         drop_far_islands(&mut cols, 256, 160, None);
         assert_eq!(cols[..600], moving(600)[..]);
@@ -332,36 +286,14 @@ mod tests {
             ([moving(600), paper(300), moving(200)].concat(), 160, None),
             // A faint curve broken up all along: its last piece is no further off.
             (
-                [
-                    moving(100),
-                    paper(200),
-                    moving(100),
-                    paper(200),
-                    moving(100),
-                    paper(300),
-                    moving(30),
-                ]
-                .concat(),
+                [moving(100), paper(200), moving(100), paper(200), moving(100), paper(300), moving(30)].concat(),
                 160,
                 None,
             ),
             // The seed is on the island.
-            (
-                [moving(600), paper(300), moving(40)].concat(),
-                160,
-                Some(920),
-            ),
+            ([moving(600), paper(300), moving(40)].concat(), 160, Some(920)),
             // The path leaves the track at its edge: the curve is off its scale.
-            (
-                [
-                    (0..40).map(|r| Some(230.0 + r as f32 * 0.6)).collect(),
-                    paper(300),
-                    moving(600),
-                ]
-                .concat(),
-                160,
-                None,
-            ),
+            ([(0..40).map(|r| Some(230.0 + r as f32 * 0.6)).collect(), paper(300), moving(600)].concat(), 160, None),
             // min_gap 0: never.
             ([moving(600), paper(300), moving(40)].concat(), 0, None),
         ];

@@ -286,7 +286,8 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
     }
     done.append(&mut active);
 
-    let confident = |r: usize, c_lo: usize, c_hi: usize| map.data[r * w + c_lo..=r * w + c_hi].iter().any(|&v| v >= ink_level);
+    let confident =
+        |r: usize, c_lo: usize, c_hi: usize| map.data[r * w + c_lo..=r * w + c_hi].iter().any(|&v| v >= ink_level);
     let mut out: Option<ProbMap> = None;
     for ch in done {
         let Some(&(first_row, lo0, hi0)) = ch.runs.front() else { continue };
@@ -312,9 +313,8 @@ pub(super) fn mark_straight(map: &ProbMap, ink: &[f32], ink_level: u8, gap_level
         let beyond = |rows: std::ops::Range<usize>, col: f32| {
             let c = col.round() as usize;
             let (lo, hi) = (c.saturating_sub(1), (c + 1).min(w - 1));
-            rows.filter(|&r| !grid_row[r]).fold((0usize, 0usize), |(n, d), r| {
-                (n + 1, d + usize::from((lo..=hi).any(|c| dark(r, c))))
-            })
+            rows.filter(|&r| !grid_row[r])
+                .fold((0usize, 0usize), |(n, d), r| (n + 1, d + usize::from((lo..=hi).any(|c| dark(r, c)))))
         };
         let (n_up, d_up) = beyond(first_row.saturating_sub(BEYOND_ROWS)..first_row, first_col);
         let (n_dn, d_dn) = beyond((ch.last_row + 1).min(h)..(ch.last_row + 1 + BEYOND_ROWS).min(h), ch.col);

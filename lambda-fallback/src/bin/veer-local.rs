@@ -22,9 +22,7 @@ use hyper_util::rt::TokioIo;
 use lambda_http::http::{self, header};
 use lambda_http::Body;
 use tokio::net::TcpListener;
-use veer_lambda::{
-    request_from, too_large_response, App, Cors, FileSource, Server, MAX_BODY_BYTES,
-};
+use veer_lambda::{request_from, too_large_response, App, Cors, FileSource, Server, MAX_BODY_BYTES};
 
 const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR] [--allowed-origins LIST]\n\
   --models DIR            folder holding veernet-fp32.onnx, standing in for the EFS mount (env VEER_MODELS; default: the repository's models/)\n\
@@ -53,9 +51,7 @@ fn options() -> Result<Options, String> {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")),
         port: match std::env::var("VEER_LOCAL_PORT") {
-            Ok(p) => p
-                .parse()
-                .map_err(|_| format!("VEER_LOCAL_PORT={p:?} is not a port number (0-65535)"))?,
+            Ok(p) => p.parse().map_err(|_| format!("VEER_LOCAL_PORT={p:?} is not a port number (0-65535)"))?,
             Err(_) => 9090,
         },
         host: "127.0.0.1".into(),
@@ -63,17 +59,12 @@ fn options() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
         match a.as_str() {
             "--models" => o.models = PathBuf::from(value("--models")?),
             "--port" => {
                 let p = value("--port")?;
-                o.port = p
-                    .parse()
-                    .map_err(|_| format!("--port {p:?} is not a port number (0-65535)"))?;
+                o.port = p.parse().map_err(|_| format!("--port {p:?} is not a port number (0-65535)"))?;
             }
             "--host" => o.host = value("--host")?,
             "--allowed-origins" => o.origins = value("--allowed-origins")?,
@@ -102,16 +93,9 @@ async fn serve(
     cors: Cors,
     req: http::Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, Infallible> {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if let Some(n) = declared.filter(|n| *n > MAX_BODY_BYTES) {
         // Read and drop the body before answering: a client still sending it would
         // otherwise see the connection reset instead of the 413 and its advice.
@@ -126,15 +110,8 @@ async fn serve(
     // A chunked body without Content-Length: read at most one byte past the limit.
     let body = match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Ok(to_hyper(too_large_response(
-                &cors,
-                origin.as_deref(),
-                MAX_BODY_BYTES + 1,
-            )));
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return Ok(to_hyper(too_large_response(&cors, origin.as_deref(), MAX_BODY_BYTES + 1)));
         }
         Err(e) => {
             let res = http::Response::builder()
@@ -179,18 +156,11 @@ async fn run() -> Result<(), String> {
     let addr: SocketAddr = format!("{}:{}", o.host, o.port)
         .parse()
         .or_else(|_| format!("[{}]:{}", o.host, o.port).parse())
-        .map_err(|_| {
-            format!(
-                "--host {:?} is not an IP address; use e.g. 127.0.0.1",
-                o.host
-            )
-        })?;
+        .map_err(|_| format!("--host {:?} is not an IP address; use e.g. 127.0.0.1", o.host))?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} ({e}); pick another port with --port"))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the bound address ({e})"))?;
+    let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address ({e})"))?;
     let model = source.path.display().to_string();
     let app = Arc::new(App::new(source, cors.clone(), Server::Local));
     println!("veer-local: listening on http://{bound}/digitise (model {model}, read on the first request)");
@@ -205,10 +175,7 @@ async fn run() -> Result<(), String> {
         let (app, cors) = (app.clone(), cors.clone());
         tokio::spawn(async move {
             let svc = service_fn(move |req| serve(app.clone(), cors.clone(), req));
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
                 if !e.is_incomplete_message() {
                     eprintln!("veer-local: connection error: {e}");
                 }

@@ -27,25 +27,15 @@ fn bootstrap_serves_invocations_from_the_runtime_api() {
 
     let scan = case("gr-linear-png/scan.png");
     let good = event("POST", "/digitise", GR_QUERY, Some("image/png"), &scan).to_string();
-    let bad = event(
-        "POST",
-        "/digitise",
-        "track=17:392&scale=0:150",
-        Some("image/png"),
-        &scan,
-    )
-    .to_string();
+    let bad = event("POST", "/digitise", "track=17:392&scale=0:150", Some("image/png"), &scan).to_string();
     let mut answers = Vec::new();
     for ev in [good.clone(), bad, good] {
         let id = api.push(ev);
-        let posted = api
-            .wait(Duration::from_secs(240))
-            .expect("the function answers");
+        let posted = api.wait(Duration::from_secs(240)).expect("the function answers");
         assert_eq!(posted.request_id, id);
         assert_eq!(posted.outcome, "response", "{}", posted.body);
         let res: Value = serde_json::from_str(&posted.body).expect("API Gateway v2 response JSON");
-        let body: Value =
-            serde_json::from_str(res["body"].as_str().expect("text body")).expect("JSON body");
+        let body: Value = serde_json::from_str(res["body"].as_str().expect("text body")).expect("JSON body");
         answers.push((res, body));
     }
     api.close();
@@ -59,10 +49,7 @@ fn bootstrap_serves_invocations_from_the_runtime_api() {
     let (res, body) = &answers[0];
     assert_eq!(res["statusCode"], 200, "{body}");
     assert_eq!(res["headers"]["content-type"], "application/json");
-    assert_eq!(
-        res["headers"]["access-control-allow-origin"],
-        "https://logs.example.org"
-    );
+    assert_eq!(res["headers"]["access-control-allow-origin"], "https://logs.example.org");
     assert_eq!(body["meta"]["cold_start"], true);
     assert_eq!(body["meta"]["server"], "aws");
     assert!(body["curve"].as_array().is_some_and(|c| c.len() > 300));
@@ -74,24 +61,14 @@ fn bootstrap_serves_invocations_from_the_runtime_api() {
     assert_eq!(body["meta"]["cold_start"], false);
     assert_eq!(body["curve"], answers[0].1["curve"]);
 
-    let logs: Vec<Value> = out
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["msg"] == "digitise")
-        .collect();
+    let logs: Vec<Value> =
+        out.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["msg"] == "digitise").collect();
     assert_eq!(logs.len(), 3, "one JSON log line per request:\n{out}");
     let statuses: Vec<_> = logs.iter().map(|l| l["status"].as_u64()).collect();
     assert_eq!(statuses, vec![Some(200), Some(400), Some(200)]);
     assert_eq!(logs[0]["cold_start"], true);
     assert_eq!(logs[2]["cold_start"], false);
-    assert!(logs[0]["ms"]["model_read"]
-        .as_f64()
-        .is_some_and(|v| v > 0.0));
+    assert!(logs[0]["ms"]["model_read"].as_f64().is_some_and(|v| v > 0.0));
     assert_eq!(logs[1]["kind"], "bad_parameter");
-    assert!(
-        logs.iter().all(|l| l["request_id"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("00000000-"))),
-        "{out}"
-    );
+    assert!(logs.iter().all(|l| l["request_id"].as_str().is_some_and(|s| s.starts_with("00000000-"))), "{out}");
 }

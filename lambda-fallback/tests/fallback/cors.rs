@@ -22,10 +22,7 @@ fn exact_origins_wildcard_and_loopback() {
 fn headers_only_for_allowed_origins() {
     let c = Cors::parse("https://a.example", false);
     let h = c.headers(Some("https://a.example"), true);
-    assert_eq!(
-        h.get("access-control-allow-origin").map(|v| v.as_bytes()),
-        Some(&b"https://a.example"[..])
-    );
+    assert_eq!(h.get("access-control-allow-origin").map(|v| v.as_bytes()), Some(&b"https://a.example"[..]));
     assert!(h.contains_key("access-control-allow-methods"));
     assert!(c.headers(Some("https://b.example"), true).is_empty());
     assert!(c.headers(None, false).is_empty());

@@ -29,11 +29,7 @@ impl ModelSource for Counted {
 }
 
 fn app() -> App<FileSource> {
-    App::new(
-        FileSource::new(model_path()),
-        Cors::parse("https://logs.example.org", false),
-        Server::Lambda,
-    )
+    App::new(FileSource::new(model_path()), Cors::parse("https://logs.example.org", false), Server::Lambda)
 }
 
 fn tmp_dir(name: &str) -> PathBuf {
@@ -50,9 +46,7 @@ async fn a_scan_is_digitised_cold_then_warm() {
     let (status, cold, headers) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 200, "{cold}");
     assert_eq!(
-        headers
-            .get("access-control-allow-origin")
-            .map(|v| v.as_bytes()),
+        headers.get("access-control-allow-origin").map(|v| v.as_bytes()),
         Some(&b"https://logs.example.org"[..])
     );
     let meta = &cold["meta"];
@@ -60,47 +54,23 @@ async fn a_scan_is_digitised_cold_then_warm() {
     assert_eq!(meta["model"], "fp32");
     assert_eq!(meta["cold_start"], true);
     let ms = &meta["ms"];
-    for k in [
-        "model_read",
-        "model_optimise",
-        "decode",
-        "infer",
-        "trace",
-        "total",
-    ] {
+    for k in ["model_read", "model_optimise", "decode", "infer", "trace", "total"] {
         assert!(ms[k].as_f64().is_some_and(|v| v > 0.0), "{k}: {ms}");
     }
-    let sum: f64 = [
-        "model_read",
-        "model_optimise",
-        "decode",
-        "prepare",
-        "infer",
-        "trace",
-        "export",
-    ]
-    .iter()
-    .map(|k| ms[*k].as_f64().unwrap_or(0.0))
-    .sum();
-    assert!(
-        sum <= ms["total"].as_f64().unwrap_or(0.0) + 1.0,
-        "phases add up to at most the total: {ms}"
-    );
+    let sum: f64 = ["model_read", "model_optimise", "decode", "prepare", "infer", "trace", "export"]
+        .iter()
+        .map(|k| ms[*k].as_f64().unwrap_or(0.0))
+        .sum();
+    assert!(sum <= ms["total"].as_f64().unwrap_or(0.0) + 1.0, "phases add up to at most the total: {ms}");
 
     // The curve: depths inside the calibrated range on a 0.5 step, values inside the scale.
     let curve = cold["curve"].as_array().expect("curve");
     assert!(curve.len() > 300, "{} points", curve.len());
     for p in curve {
-        let (d, v) = (
-            p["depth"].as_f64().expect("depth"),
-            p["value"].as_f64().expect("value"),
-        );
+        let (d, v) = (p["depth"].as_f64().expect("depth"), p["value"].as_f64().expect("value"));
         assert!((4990.0..=5330.0).contains(&d), "depth {d}");
         assert!((-5.0..=155.0).contains(&v), "value {v}");
-        assert!(
-            (d * 2.0 - (d * 2.0).round()).abs() < 1e-6,
-            "depth {d} off the 0.5 step"
-        );
+        assert!((d * 2.0 - (d * 2.0).round()).abs() < 1e-6, "depth {d} off the 0.5 step");
     }
     // The traced path in scan pixels, inside the track, for drawing.
     let path = cold["path"].as_array().expect("path");
@@ -108,10 +78,7 @@ async fn a_scan_is_digitised_cold_then_warm() {
     for p in path {
         let x = p[0].as_f64().expect("x");
         let y = p[1].as_f64().expect("y");
-        assert!(
-            (16.0..=393.0).contains(&x) && (0.0..2400.0).contains(&y),
-            "{x},{y}"
-        );
+        assert!((16.0..=393.0).contains(&x) && (0.0..2400.0).contains(&y), "{x},{y}");
     }
     assert_eq!(cold["stats"]["image_width"], 793);
     assert_eq!(cold["stats"]["image_height"], 2400);
@@ -176,7 +143,9 @@ async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
         .expect("crate/tests/data/bad/huge-declared.png");
     let over = vec![0u8; MAX_BODY_BYTES + 1];
     let typo = format!("{GR_QUERY}&trak=1");
-    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, &str, u16, &str, &str)> = vec![
+    // (what, body, path, content type, query, wanted status, wanted error kind, text the message contains)
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, Option<&'a str>, &'a str, u16, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "missing track",
             png.clone(),
@@ -227,26 +196,8 @@ async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
             "bad_parameter",
             "unknown query parameter",
         ),
-        (
-            "empty body",
-            Vec::new(),
-            "/digitise",
-            Some("image/png"),
-            GR_QUERY,
-            400,
-            "bad_input",
-            "empty",
-        ),
-        (
-            "truncated PNG",
-            truncated.to_vec(),
-            "/digitise",
-            Some("image/png"),
-            GR_QUERY,
-            400,
-            "bad_input",
-            "",
-        ),
+        ("empty body", Vec::new(), "/digitise", Some("image/png"), GR_QUERY, 400, "bad_input", "empty"),
+        ("truncated PNG", truncated.to_vec(), "/digitise", Some("image/png"), GR_QUERY, 400, "bad_input", ""),
         (
             "a PDF",
             b"%PDF-1.7\n%binary".to_vec(),
@@ -267,36 +218,9 @@ async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
             "unsupported",
             "raw bytes",
         ),
-        (
-            "pixel bomb",
-            bomb,
-            "/digitise",
-            Some("image/png"),
-            GR_QUERY,
-            413,
-            "limits",
-            "limit",
-        ),
-        (
-            "over 6 MB",
-            over,
-            "/digitise",
-            Some("image/tiff"),
-            GR_QUERY,
-            413,
-            "payload_too_large",
-            "1-bit CCITT G4 TIFF",
-        ),
-        (
-            "wrong path",
-            png.clone(),
-            "/digitize",
-            Some("image/png"),
-            GR_QUERY,
-            404,
-            "not_found",
-            "/digitise",
-        ),
+        ("pixel bomb", bomb, "/digitise", Some("image/png"), GR_QUERY, 413, "limits", "limit"),
+        ("over 6 MB", over, "/digitise", Some("image/tiff"), GR_QUERY, 413, "payload_too_large", "1-bit CCITT G4 TIFF"),
+        ("wrong path", png.clone(), "/digitize", Some("image/png"), GR_QUERY, 404, "not_found", "/digitise"),
     ];
     for (what, body, path, ct, query, want_status, want_kind, needle) in cases {
         let (status, json, _) = parts(app.handle(request("POST", path, query, ct, &body)).await);
@@ -305,29 +229,12 @@ async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
         let msg = json["error"]["message"].as_str().expect("message");
         assert!(msg.contains(needle), "{what}: {msg}");
         assert!(!msg.contains('\n'), "{what}: one line: {msg}");
-        assert_eq!(
-            json.as_object().map(|o| o.len()),
-            Some(1),
-            "{what}: only the error: {json}"
-        );
+        assert_eq!(json.as_object().map(|o| o.len()), Some(1), "{what}: only the error: {json}");
     }
-    let (status, json, headers) = parts(
-        app.handle(request("GET", "/digitise", GR_QUERY, None, b""))
-            .await,
-    );
-    assert_eq!(
-        (status, json["error"]["kind"].as_str()),
-        (405, Some("method_not_allowed"))
-    );
-    assert_eq!(
-        headers.get("allow").map(|v| v.as_bytes()),
-        Some(&b"POST, OPTIONS"[..])
-    );
-    assert_eq!(
-        app.loads(),
-        0,
-        "cheap checks answer before the model is read"
-    );
+    let (status, json, headers) = parts(app.handle(request("GET", "/digitise", GR_QUERY, None, b"")).await);
+    assert_eq!((status, json["error"]["kind"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(headers.get("allow").map(|v| v.as_bytes()), Some(&b"POST, OPTIONS"[..]));
+    assert_eq!(app.loads(), 0, "cheap checks answer before the model is read");
 
     // Decodes, but the track is blank: nothing to trace (this one needs the model).
     let blank = blank_png(400, 1200);
@@ -348,19 +255,14 @@ async fn every_user_error_is_its_documented_4xx_and_none_loads_the_model() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_first_requests_load_the_model_once() {
     let reads = Arc::new(AtomicUsize::new(0));
-    let source = Counted {
-        inner: FileSource::new(model_path()),
-        reads: reads.clone(),
-        delay: Duration::from_millis(300),
-    };
+    let source =
+        Counted { inner: FileSource::new(model_path()), reads: reads.clone(), delay: Duration::from_millis(300) };
     let app = Arc::new(App::new(source, Cors::default(), Server::Lambda));
     let scan = Arc::new(case("gr-linear-png/scan.png"));
     let mut handles = Vec::new();
     for _ in 0..4 {
         let (app, scan) = (app.clone(), scan.clone());
-        handles.push(tokio::spawn(async move {
-            parts(app.handle(gr_request(&scan)).await)
-        }));
+        handles.push(tokio::spawn(async move { parts(app.handle(gr_request(&scan)).await) }));
     }
     let mut colds = 0;
     for h in handles {
@@ -368,17 +270,10 @@ async fn concurrent_first_requests_load_the_model_once() {
         assert_eq!(status, 200, "{json}");
         if json["meta"]["cold_start"] == true {
             colds += 1;
-            assert!(
-                json["meta"]["ms"]["model_read"].as_f64().unwrap_or(0.0) >= 300.0,
-                "{json}"
-            );
+            assert!(json["meta"]["ms"]["model_read"].as_f64().unwrap_or(0.0) >= 300.0, "{json}");
         }
     }
-    assert_eq!(
-        reads.load(Ordering::SeqCst),
-        1,
-        "one read for four concurrent first requests"
-    );
+    assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for four concurrent first requests");
     assert_eq!(app.loads(), 1);
     assert!(colds >= 1, "the requests that waited for the load say so");
     let (_, warm, _) = parts(app.handle(gr_request(&scan)).await);
@@ -395,13 +290,7 @@ async fn a_missing_checkpoint_is_503_and_the_next_request_retries() {
     let (status, json, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 503, "{json}");
     assert_eq!(json["error"]["kind"], "model");
-    assert!(
-        json["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("MODEL_PATH"),
-        "{json}"
-    );
+    assert!(json["error"]["message"].as_str().unwrap_or("").contains("MODEL_PATH"), "{json}");
     assert!(!app.is_warm());
     // The EFS copy finishes: the same instance recovers without a restart.
     std::fs::copy(model_path(), &path).expect("copy checkpoint");
@@ -422,13 +311,7 @@ async fn a_corrupt_checkpoint_is_a_500_model_error() {
     let (status, json, _) = parts(app.handle(gr_request(&scan)).await);
     assert_eq!(status, 500, "{json}");
     assert_eq!(json["error"]["kind"], "model");
-    assert!(
-        json["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("ONNX"),
-        "{json}"
-    );
+    assert!(json["error"]["message"].as_str().unwrap_or("").contains("ONNX"), "{json}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -440,13 +323,8 @@ async fn preflight_answers_only_configured_origins() {
     let req = lambda_http::request::from_str(&ev.to_string()).expect("event");
     let (status, _, h) = parts(app.handle(req).await);
     assert_eq!(status, 204);
-    assert_eq!(
-        h.get("access-control-allow-origin").map(|v| v.as_bytes()),
-        Some(&b"https://logs.example.org"[..])
-    );
-    assert!(h
-        .get("access-control-allow-methods")
-        .is_some_and(|v| v.to_str().unwrap_or("").contains("POST")));
+    assert_eq!(h.get("access-control-allow-origin").map(|v| v.as_bytes()), Some(&b"https://logs.example.org"[..]));
+    assert!(h.get("access-control-allow-methods").is_some_and(|v| v.to_str().unwrap_or("").contains("POST")));
     ev["headers"]["origin"] = "https://elsewhere.example".into();
     let req = lambda_http::request::from_str(&ev.to_string()).expect("event");
     let (status, _, h) = parts(app.handle(req).await);

@@ -38,24 +38,16 @@ fn start() -> Server {
     reader.read_line(&mut line).expect("the URL line");
     // Keep draining the log lines so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in reader.lines() {});
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL")
-        .to_string();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").to_string();
     assert!(url.ends_with("/digitise"), "{line}");
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/digitise")
-        .to_string();
+    let addr = url.trim_start_matches("http://").trim_end_matches("/digitise").to_string();
     Server { child, addr }
 }
 
 /// One HTTP/1.1 exchange; returns status, headers (lower-cased) and body.
 fn exchange(addr: &str, head: &str, body: &[u8]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(240)))
-        .expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(240))).expect("timeout");
     s.write_all(head.as_bytes()).expect("write head");
     // The server may answer and close before reading an oversized body: ignore write errors.
     let _ = s.write_all(body);
@@ -63,11 +55,7 @@ fn exchange(addr: &str, head: &str, body: &[u8]) -> (u16, String, String) {
     let _ = s.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").expect("a response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status");
     (status, head.to_ascii_lowercase(), body.to_string())
 }
 
@@ -82,10 +70,7 @@ fn local_mode_answers_over_loopback_like_the_lambda() {
     );
     let (status, headers, body) = exchange(&server.addr, &head, &scan);
     assert_eq!(status, 200, "{body}");
-    assert!(
-        headers.contains("access-control-allow-origin: http://localhost:8080"),
-        "{headers}"
-    );
+    assert!(headers.contains("access-control-allow-origin: http://localhost:8080"), "{headers}");
     let json: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(json["meta"]["ran"], "lambda");
     assert_eq!(json["meta"]["server"], "local");
@@ -103,13 +88,7 @@ fn local_mode_answers_over_loopback_like_the_lambda() {
     assert_eq!(status, 413, "{body}");
     let json: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(json["error"]["kind"], "payload_too_large");
-    assert!(
-        json["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("G4"),
-        "{json}"
-    );
+    assert!(json["error"]["message"].as_str().unwrap_or("").contains("G4"), "{json}");
 
     // Over the limit without Content-Length (chunked): cut off at the limit.
     let chunk = vec![b'0'; 1 << 20];
@@ -133,33 +112,18 @@ fn local_mode_answers_over_loopback_like_the_lambda() {
     );
     let (status, _, body) = exchange(&server.addr, &head, &scan);
     assert_eq!(status, 200);
-    assert_eq!(
-        serde_json::from_str::<Value>(&body).expect("JSON")["meta"]["cold_start"],
-        false
-    );
+    assert_eq!(serde_json::from_str::<Value>(&body).expect("JSON")["meta"]["cold_start"], false);
     let head = "OPTIONS /digitise HTTP/1.1\r\nHost: x\r\nOrigin: http://127.0.0.1:5173\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n";
     let (status, headers, _) = exchange(&server.addr, head, b"");
     assert_eq!(status, 204);
-    assert!(
-        headers.contains("access-control-allow-origin: http://127.0.0.1:5173"),
-        "{headers}"
-    );
-    assert!(
-        headers.contains("access-control-allow-methods: post, options"),
-        "{headers}"
-    );
+    assert!(headers.contains("access-control-allow-origin: http://127.0.0.1:5173"), "{headers}");
+    assert!(headers.contains("access-control-allow-methods: post, options"), "{headers}");
 }
 
 #[test]
 fn local_mode_says_what_is_wrong_with_its_arguments() {
-    let out = Command::new(env!("CARGO_BIN_EXE_veer-local"))
-        .args(["--port", "http"])
-        .output()
-        .expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_veer-local")).args(["--port", "http"]).output().expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--port \"http\" is not a port number"),
-        "{err}"
-    );
+    assert!(err.contains("--port \"http\" is not a port number"), "{err}");
 }

@@ -8,6 +8,9 @@
 //! | `local` | `veer-local` over loopback: a scan, the 413 paths, a preflight, its argument errors |
 //! | `cors` | origin matching |
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod bootstrap;
 mod cors;
 mod handler;

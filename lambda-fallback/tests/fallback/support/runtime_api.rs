@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -49,12 +49,7 @@ impl RuntimeApi {
                 std::thread::spawn(move || serve(stream, q, tx));
             }
         });
-        RuntimeApi {
-            addr,
-            queue,
-            posted: rx,
-            next_id: 0,
-        }
+        RuntimeApi { addr, queue, posted: rx, next_id: 0 }
     }
 
     /// Queue one invocation event; returns its request id.
@@ -76,10 +71,7 @@ impl RuntimeApi {
 
     /// Wait for the next posted result.
     pub fn wait(&self, timeout: Duration) -> Option<Posted> {
-        match self.posted.recv_timeout(timeout) {
-            Ok(p) => Some(p),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.posted.recv_timeout(timeout).ok()
     }
 
     /// Release pollers (they get no event; the function is killed by the caller).
@@ -145,11 +137,7 @@ fn serve(stream: TcpStream, queue: Arc<(Mutex<Queue>, Condvar)>, tx: Sender<Post
                 return;
             };
             drop(q);
-            let deadline = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or(0)
-                + 900_000;
+            let deadline = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) + 900_000;
             format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nlambda-runtime-aws-request-id: {id}\r\n\
                  lambda-runtime-deadline-ms: {deadline}\r\n\
@@ -167,7 +155,8 @@ fn serve(stream: TcpStream, queue: Arc<(Mutex<Queue>, Condvar)>, tx: Sender<Post
                 body: String::from_utf8_lossy(&body).to_string(),
                 at: Instant::now(),
             });
-            "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 16\r\n\r\n{\"status\":\"OK\"}".to_string()
+            "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 16\r\n\r\n{\"status\":\"OK\"}"
+                .to_string()
         } else if method == "POST" && path.ends_with("/runtime/init/error") {
             let _ = tx.send(Posted {
                 request_id: String::new(),
@@ -179,11 +168,7 @@ fn serve(stream: TcpStream, queue: Arc<(Mutex<Queue>, Condvar)>, tx: Sender<Post
         } else {
             "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_string()
         };
-        if writer
-            .write_all(reply.as_bytes())
-            .and_then(|_| writer.flush())
-            .is_err()
-        {
+        if writer.write_all(reply.as_bytes()).and_then(|_| writer.flush()).is_err() {
             return;
         }
     }
