@@ -1,10 +1,14 @@
-// The drag-and-drop page: open a scan, calibrate it, digitise it on this device
-// (wasm in a worker) or in the cloud fallback, fix the curve by hand, export.
+// The drag-and-drop page: open a scan, calibrate its curves, digitise them on this
+// device (wasm in a worker) or in the cloud fallback, fix them by hand, export all
+// of them in one file. The page's state is a project (project/project.js: the
+// core's contract), autosaved in the browser per scan (project/store.js).
 
 import { VeerClient, deviceBudget, recordSpeed } from './client.js';
 import { ScanViewer, depthAt } from './viewer.js';
 import { PathEditor } from './editor.js';
-import { drawPlot } from './plot.js';
+import { drawLog } from './plot.js';
+import { WELL_FIELDS, newProject, newCurve, fromCore, coreProject, curveCalibration, missing as missingFor, uniqueMnemonic } from './project/project.js';
+import { sha256Hex, loadRecord, Autosave, rememberWell, recallWell, knownWells } from './project/store.js';
 
 const $ = (id) => document.getElementById(id);
 const here = new URL('./', import.meta.url);
@@ -18,17 +22,29 @@ const client = new VeerClient({
   fallbackUrl: new URL(params.get('fallback') || 'digitise', here),
 });
 
+const COLORS = ['#d0143c', '#1d5fd1', '#0a8f3c', '#b35f00', '#7b2cbf', '#00838f', '#5d4037', '#c2185b'];
+
 const viewer = new ScanViewer($('viewer'));
 const state = {
   file: null, // {name, bytes: Uint8Array, type}
+  hash: null, // SHA-256 of the scan's bytes: its autosave key
   header: null,
   image: null, // {width, height, pixels}
-  ties: [], // [{y, d}]
-  seed: null,
-  result: null, // {stats, ran, model, seconds}
-  editor: null,
+  project: newProject(),
+  sel: 0, // the selected curve's index
+  editors: new Map(), // curve -> PathEditor of its path
+  runs: new Map(), // curve -> {stats, ran, model, seconds, memory}
+  uncertain: new Map(), // curve -> [[row_top, row_bottom], ...] the trace is unsure of
   busy: false,
+  plan: null,
 };
+const cur = () => state.project.curves[state.sel] ?? null;
+Object.defineProperties(state, {
+  // The selected curve's editor and run (what the single-curve tools and the tests read).
+  editor: { get: () => state.editors.get(cur()) ?? null },
+  result: { get: () => state.runs.get(cur()) ?? null },
+});
+const colorOf = (curve) => COLORS[Math.max(0, state.project.curves.indexOf(curve)) % COLORS.length];
 
 // ---- messages ------------------------------------------------------------------
 
@@ -45,6 +61,7 @@ const TITLES = {
   cloud_unreachable: 'The cloud fallback cannot be reached.',
   payload_too_large: 'The scan is too large to send.',
   cloud_error: 'The cloud fallback failed.',
+  storage: 'The project could not be saved in this browser.',
 };
 
 function showError(err) {
@@ -89,6 +106,60 @@ client.onModelProgress = (p) => {
   if (p.total) $('p-model').parentElement.querySelector('.pct').textContent = `${(p.done / 1e6).toFixed(1)} MB`;
 };
 
+// ---- autosave ----------------------------------------------------------------------
+
+const autosave = new Autosave(
+  () => state.hash && {
+    hash: state.hash,
+    name: state.file.name,
+    saved: new Date().toISOString(),
+    project: structuredClone(state.project),
+    uncertain: state.project.curves.map((c) => state.uncertain.get(c) ?? []),
+    runs: state.project.curves.map((c) => {
+      const r = state.runs.get(c);
+      return r ? { ran: r.ran, model: r.model, seconds: r.seconds, stats: r.stats } : null;
+    }),
+  },
+  {
+    onSaved: (record) => {
+      $('saved').textContent = `Saved in this browser ${record.saved.slice(11, 19)}`;
+      $('saved').dataset.saved = record.saved;
+    },
+    onError: (e) => showError({ kind: 'storage', message: `${e.message}; save the project to a file to keep it` }),
+  },
+);
+
+/** Something in the project changed: redraw what shows it and save it soon. */
+function changed() {
+  refresh();
+  autosave.changed();
+}
+
+/** Rebuilds the editors, runs and unsure stretches from a project and its saved record. */
+function adoptProject(project, record = null) {
+  state.project = project;
+  state.editors.clear();
+  state.runs.clear();
+  state.uncertain.clear();
+  project.curves.forEach((c, i) => {
+    if (record?.runs?.[i]) state.runs.set(c, record.runs[i]);
+    if (record?.uncertain?.[i]?.length) state.uncertain.set(c, record.uncertain[i]);
+  });
+  state.sel = Math.min(state.sel, Math.max(0, project.curves.length - 1));
+  ensureEditors();
+  fillForm();
+}
+
+/** An editor for every curve that carries a path (once the scan's height is known). */
+function ensureEditors() {
+  if (!state.image) return;
+  for (const c of state.project.curves) {
+    if (c.edited && !state.editors.has(c)) {
+      state.editors.set(c, new PathEditor(c.edited.path, { rows_per_track_row: c.edited.rows_per_track_row, image_height: state.image.height }));
+    }
+  }
+}
+
 // ---- opening a scan -----------------------------------------------------------------
 
 const TYPES = { tif: 'image/tiff', tiff: 'image/tiff', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
@@ -96,27 +167,55 @@ const TYPES = { tif: 'image/tiff', tiff: 'image/tiff', png: 'image/png', jpg: 'i
 async function openFile(file) {
   if (state.busy) cancel();
   clearError();
+  await autosave.flush(); // the previous scan's project is written before it is left
   const bytes = new Uint8Array(await file.arrayBuffer());
   const ext = file.name.split('.').pop().toLowerCase();
+  const hadScan = !!state.hash;
   state.file = { name: file.name, bytes, type: TYPES[ext] || file.type || 'application/octet-stream' };
-  state.result = null;
-  state.editor = null;
+  state.hash = null;
   state.image = null;
   viewer.setOverlay('editor', null);
   $('scan-name').textContent = `${file.name} · ${(bytes.byteLength / 1e6).toFixed(2)} MB · decoding…`;
-  setEditing(false);
-  updateExports();
+  $('saved').textContent = '';
   resetProgress();
   setBusy(true, 'Decoding the scan…');
   try {
-    const { header, pixels } = await client.open(bytes, (p) => setProgress(p.stage, p.done, p.total));
+    const [hash, { header, pixels }] = await Promise.all([
+      sha256Hex(bytes),
+      client.open(bytes, (p) => setProgress(p.stage, p.done, p.total)),
+    ]);
     state.header = header;
     state.image = { width: header.width, height: header.height, pixels };
+    let record = null;
+    try {
+      record = await loadRecord(hash);
+    } catch (e) {
+      showError({ kind: 'storage', message: `the saved project could not be read (${e.message})` });
+    }
+    if (record) {
+      adoptProject(fromCore(record.project), record);
+    } else if (hadScan) {
+      // Another scan of the same layout: keep the calibration, not the other scan's paths or header.
+      const p = state.project;
+      p.curves.forEach((c) => delete c.edited);
+      p.well = {};
+      adoptProject(p);
+    } else {
+      adoptProject(state.project);
+    }
+    state.hash = hash;
     viewer.setImage(state.image);
     document.body.classList.add('has-scan');
     $('scan-name').textContent = `${file.name} · ${header.width.toLocaleString()} x ${header.height.toLocaleString()} px · ${header.format.toUpperCase()}${header.bits_per_pixel === 1 ? ' (1-bit)' : ''}`;
-    setStatus('Calibrate the track, then digitise.');
-    refreshCalibration();
+    refresh();
+    if (record) {
+      const n = state.project.curves.filter((c) => c.edited).length;
+      setStatus(`Restored this scan's project, saved ${new Date(record.saved).toLocaleString()}: ${state.project.curves.length} curves, ${n} digitised.`);
+      $('saved').textContent = `Restored from this browser`;
+    } else {
+      setStatus('Calibrate the track, then digitise.');
+      refresh();
+    }
     await showPlan();
   } catch (e) {
     state.file = null;
@@ -149,79 +248,190 @@ document.addEventListener('drop', (e) => {
   dragDepth = 0;
   document.body.classList.remove('dragging');
   const f = e.dataTransfer?.files?.[0];
-  if (f) openFile(f);
+  if (!f) return;
+  if (/\.json$/i.test(f.name) || f.type === 'application/json') openProjectFile(f);
+  else openFile(f);
 });
 
-// ---- calibration ------------------------------------------------------------------------
+// ---- the form: the selected curve and the project's depth --------------------------------
 
 const num = (id) => {
   const v = $(id).value.trim();
   return v === '' ? NaN : Number(v);
 };
+const show = (v) => (Number.isFinite(v) ? String(v) : '');
 
-/** The calibration as the core's `Calibration` object (what is filled in so far). */
+/** The selected curve as the core's `Calibration` object (what is filled in so far). */
 function calibration() {
-  const cal = {
-    track: [num('x0'), num('x1')],
-    scale: [num('left'), num('right')],
-    log: $('log').checked,
-    depth: state.ties.map((t) => [t.y, t.d]),
-    mnemonic: $('mnemonic').value.trim() || 'CURVE',
-    unit: $('unit').value.trim(),
-    depth_unit: $('depth-unit').value,
-  };
-  if (state.seed) cal.seed = state.seed;
-  const step = num('step');
-  if (Number.isFinite(step)) cal.step = step;
-  return cal;
+  return curveCalibration(state.project, state.sel);
 }
 
-/** What is still missing before a run, in words; null when complete. */
-function missing(cal) {
+/** What is still missing before the selected curve can run, in words; null when complete. */
+function missing() {
   if (!state.file) return 'Open a scan first.';
-  if (!Number.isFinite(cal.track[0])) return "Click the track's left edge (or type its column).";
-  if (!Number.isFinite(cal.track[1])) return "Click the track's right edge (or type its column).";
-  if (!Number.isFinite(cal.scale[0]) || !Number.isFinite(cal.scale[1])) return 'Type the values printed at the track edges.';
-  if (cal.depth.filter((t) => Number.isFinite(t[1])).length < 2) return 'Click two or more depth lines and type their depths.';
-  if (cal.depth.some((t) => !Number.isFinite(t[1]))) return 'Type a depth for every tie point (or remove it).';
-  return null;
+  return missingFor(state.project, state.sel);
 }
 
-function refreshCalibration() {
-  const cal = calibration();
-  viewer.setOverlay('calibration', cal);
-  viewer.setOverlay('seed', state.seed);
-  $('seed-text').textContent = state.seed ? `at ${Math.round(state.seed[0])}, ${Math.round(state.seed[1])}` : 'optional: where a track holds several curves';
-  $('clear-seed').hidden = !state.seed;
-  const why = missing(cal);
-  $('run').disabled = state.busy || !!why;
-  $('run').title = why || 'Digitise the curve';
-  if (!state.busy && state.file && !state.result) setStatus(why || 'Ready: press Digitise.');
-  if (state.editor) redrawPlot();
+/** Form fields -> the selected curve and the project. */
+function readForm() {
+  const p = state.project;
+  const c = cur();
+  if (c) {
+    c.track = [num('x0'), num('x1')];
+    c.scale = [num('left'), num('right')];
+    c.log = $('log').checked;
+    c.mnemonic = $('mnemonic').value;
+    c.unit = $('unit').value;
+  }
+  p.depth_unit = $('depth-unit').value;
+  const step = num('step');
+  if (Number.isFinite(step)) p.step = step;
+  else delete p.step;
+}
+
+/** The selected curve and the project -> form fields. */
+function fillForm() {
+  const p = state.project;
+  const c = cur() || newCurve('', '');
+  $('x0').value = show(c.track[0]);
+  $('x1').value = show(c.track[1]);
+  $('left').value = show(c.scale[0]);
+  $('right').value = show(c.scale[1]);
+  $('log').checked = !!c.log;
+  $('mnemonic').value = c.mnemonic;
+  $('unit').value = c.unit;
+  $('depth-unit').value = p.depth_unit || 'M';
+  $('step').value = show(p.step);
+  for (const [k] of WELL_FIELDS) $(`well-${k}`).value = p.well[k] ?? '';
+  renderTies();
+  renderExcludes();
+  renderCurves();
 }
 
 for (const id of ['x0', 'x1', 'left', 'right', 'log', 'step', 'mnemonic', 'unit', 'depth-unit']) {
-  $(id).addEventListener('input', refreshCalibration);
-  $(id).addEventListener('change', refreshCalibration);
+  $(id).addEventListener('input', () => {
+    readForm();
+    changed();
+  });
 }
+
+function refresh() {
+  const cal = calibration();
+  const c = cur();
+  viewer.setOverlay('calibration', cal);
+  viewer.setOverlay('seed', c?.seed ?? null);
+  viewer.setOverlay('editor', state.editor);
+  viewer.setOverlay('color', c ? colorOf(c) : null);
+  viewer.setOverlay('others', state.project.curves.filter((o) => o !== c && state.editors.has(o)).map((o) => ({ editor: state.editors.get(o), color: `${colorOf(o)}99` })));
+  viewer.setOverlay('uncertain', c && state.uncertain.get(c)?.length ? { track: c.track, stretches: state.uncertain.get(c) } : null);
+  refreshInterval();
+  $('seed-text').textContent = c?.seed ? `at ${Math.round(c.seed[0])}, ${Math.round(c.seed[1])}` : 'optional: where a track holds several curves';
+  $('clear-seed').hidden = !c?.seed;
+  const why = missing();
+  $('run').disabled = state.busy || !!why;
+  $('run').title = why || `Digitise ${c.mnemonic.trim()}${c.edited ? ' again (its hand edits are replaced)' : ''}`;
+  $('run-all').disabled = state.busy || !state.file || !state.project.curves.some((o, i) => !o.edited && !missingFor(state.project, i));
+  if (!state.busy && state.file && !state.editor) setStatus(why || `Ready: press Digitise for ${c.mnemonic.trim()}.`);
+  renderCurves();
+  renderUncertain();
+  updateExports();
+  setEditing(!!state.editor);
+  redrawPlot();
+}
+
+// ---- curves --------------------------------------------------------------------------------
+
+function renderCurves() {
+  const list = $('curves');
+  list.replaceChildren();
+  state.project.curves.forEach((c, i) => {
+    const li = document.createElement('li');
+    const pickBtn = document.createElement('button');
+    pickBtn.type = 'button';
+    pickBtn.className = 'pick-curve';
+    pickBtn.dataset.mnemonic = c.mnemonic.trim();
+    pickBtn.setAttribute('aria-current', String(i === state.sel));
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = colorOf(c);
+    const name = document.createElement('span');
+    name.textContent = `${c.mnemonic.trim() || '(no mnemonic)'}${c.unit.trim() ? ` · ${c.unit.trim()}` : ''}`;
+    const st = document.createElement('span');
+    st.className = 'state';
+    const run = state.runs.get(c);
+    const ed = state.editors.get(c);
+    st.textContent = !c.edited ? (missingFor(state.project, i) ? 'to calibrate' : 'not digitised')
+      : `${run?.stats ? `${Math.round(run.stats.coverage * 100)}% traced` : 'digitised'}${ed?.canUndo ? ', edited' : ''}`;
+    pickBtn.append(swatch, name, st);
+    pickBtn.onclick = () => selectCurve(i);
+    const rm = document.createElement('button');
+    rm.type = 'button';
+    rm.className = 'link remove-curve';
+    rm.textContent = 'delete';
+    rm.setAttribute('aria-label', `Delete curve ${c.mnemonic.trim()}`);
+    rm.onclick = () => deleteCurve(i);
+    li.append(pickBtn, rm);
+    list.append(li);
+  });
+}
+
+function selectCurve(i) {
+  endPick();
+  state.sel = i;
+  fillForm();
+  refresh();
+  showPlan();
+}
+
+function addCurve() {
+  const p = state.project;
+  // A new curve starts on the selected one's track (the usual case: another curve in the same
+  // track); its mnemonic and scale are typed, its track edges clicked again if it lies elsewhere.
+  const from = cur();
+  const c = newCurve(uniqueMnemonic(p, 'CURVE'), '');
+  if (from) c.track = [...from.track];
+  p.curves.push(c);
+  selectCurve(p.curves.length - 1);
+  changed();
+  $('mnemonic').focus();
+  $('mnemonic').select();
+}
+$('add-curve').onclick = addCurve;
+
+function deleteCurve(i) {
+  const p = state.project;
+  const c = p.curves[i];
+  if (c.edited && !confirm(`Delete ${c.mnemonic.trim()} and its digitised path?`)) return;
+  p.curves.splice(i, 1);
+  state.editors.delete(c);
+  state.runs.delete(c);
+  state.uncertain.delete(c);
+  if (!p.curves.length) p.curves.push(newCurve(uniqueMnemonic(p, 'GR'), ''));
+  state.sel = Math.min(state.sel >= i ? Math.max(0, state.sel - 1) : state.sel, p.curves.length - 1);
+  fillForm();
+  changed();
+}
+
+// ---- depth tie points -------------------------------------------------------------------
 
 function renderTies() {
   const body = $('ties');
   body.replaceChildren();
-  state.ties.forEach((t, i) => {
+  const ties = state.project.depth;
+  ties.forEach((t, i) => {
     const tr = document.createElement('tr');
     const y = document.createElement('td');
-    y.textContent = t.y.toFixed(1);
+    y.textContent = t[0].toFixed(1);
     const d = document.createElement('td');
     const input = document.createElement('input');
     input.type = 'number';
     input.step = 'any';
     input.className = 'tie-depth';
-    input.setAttribute('aria-label', `Depth at row ${t.y.toFixed(0)}`);
-    input.value = Number.isFinite(t.d) ? String(t.d) : '';
+    input.setAttribute('aria-label', `Depth at row ${t[0].toFixed(0)}`);
+    input.value = show(t[1]);
     input.addEventListener('input', () => {
-      t.d = input.value.trim() === '' ? NaN : Number(input.value);
-      refreshCalibration();
+      t[1] = input.value.trim() === '' ? NaN : Number(input.value);
+      changed();
     });
     d.append(input);
     const x = document.createElement('td');
@@ -229,17 +439,97 @@ function renderTies() {
     rm.type = 'button';
     rm.className = 'link';
     rm.textContent = 'remove';
-    rm.setAttribute('aria-label', `Remove the tie point at row ${t.y.toFixed(0)}`);
+    rm.setAttribute('aria-label', `Remove the tie point at row ${t[0].toFixed(0)}`);
     rm.onclick = () => {
-      state.ties.splice(i, 1);
+      ties.splice(i, 1);
       renderTies();
-      refreshCalibration();
+      changed();
     };
     x.append(rm);
     tr.append(y, d, x);
     body.append(tr);
   });
 }
+
+// ---- interval and excluded rows ------------------------------------------------------------
+
+function refreshInterval() {
+  const iv = state.project.interval;
+  const on = !!(iv && iv.every(Number.isFinite));
+  viewer.setOverlay('interval', on ? iv : null);
+  viewer.setOverlay('exclude', state.project.exclude.filter((r) => r.every(Number.isFinite)));
+  viewer.handles = on ? [{ id: 'top', y: iv[0] }, { id: 'bottom', y: iv[1] }] : [];
+  if (document.activeElement !== $('interval-top')) $('interval-top').value = on ? String(Math.round(iv[0])) : '';
+  if (document.activeElement !== $('interval-bottom')) $('interval-bottom').value = on ? String(Math.round(iv[1])) : '';
+  $('clear-interval').hidden = !on;
+}
+
+$('set-interval').onclick = () => {
+  if (!state.image) return showError({ kind: 'bad_parameter', message: 'Open a scan first, then drag the interval handles on it.' });
+  if (!state.project.interval) {
+    // Start on what is on screen: the handles are then in view to drag.
+    const r = viewer.canvas.getBoundingClientRect();
+    const clamp = (y) => Math.round(Math.min(state.image.height - 1, Math.max(0, y)));
+    const top = clamp(viewer.toImage(0, r.height * 0.15).y);
+    const bottom = clamp(viewer.toImage(0, r.height * 0.85).y);
+    state.project.interval = [top, Math.max(bottom, top + 1)];
+  }
+  setStatus('Drag the green handles onto the top and the bottom of the logged interval.');
+  changed();
+};
+
+$('clear-interval').onclick = () => {
+  delete state.project.interval;
+  changed();
+};
+
+for (const id of ['interval-top', 'interval-bottom']) {
+  $(id).addEventListener('input', () => {
+    const [a, b] = [num('interval-top'), num('interval-bottom')];
+    if (Number.isFinite(a) && Number.isFinite(b)) state.project.interval = [a, b];
+    else if (!Number.isFinite(a) && !Number.isFinite(b)) delete state.project.interval;
+    else return;
+    changed();
+  });
+}
+
+viewer.addEventListener('handle', (e) => {
+  const { id, y, done } = e.detail;
+  const iv = state.project.interval;
+  if (!iv || !state.image) return;
+  const row = Math.round(Math.min(state.image.height - 1, Math.max(0, y)));
+  iv[id === 'top' ? 0 : 1] = row;
+  if (done && iv[0] > iv[1]) iv.reverse();
+  if (done) changed();
+  else refreshInterval();
+});
+
+function renderExcludes() {
+  const list = $('excludes');
+  list.replaceChildren();
+  const cal = calibration();
+  const haveDepth = !missingFor({ ...state.project, curves: [{ ...newCurve('X'), track: [0, 1], scale: [0, 1] }] }, 0);
+  state.project.exclude.forEach((r, i) => {
+    const li = document.createElement('li');
+    const text = document.createElement('span');
+    const [a, b] = [Math.min(...r), Math.max(...r)];
+    text.textContent = `rows ${Math.round(a)}–${Math.round(b)}${haveDepth ? ` (${depthAt(cal, a).toFixed(1)}–${depthAt(cal, b).toFixed(1)} ${cal.depth_unit})` : ''} never traced`;
+    const rm = document.createElement('button');
+    rm.type = 'button';
+    rm.className = 'link';
+    rm.textContent = 'remove';
+    rm.setAttribute('aria-label', `Trace rows ${Math.round(a)} to ${Math.round(b)} again`);
+    rm.onclick = () => {
+      state.project.exclude.splice(i, 1);
+      renderExcludes();
+      changed();
+    };
+    li.append(text, rm);
+    list.append(li);
+  });
+}
+
+// ---- snapping and picking -------------------------------------------------------------------
 
 // Snapping: a click near a printed line lands on the line (darkest column or row
 // within 6 px), so edges and tie points are exact without zooming in.
@@ -308,24 +598,36 @@ viewer.addEventListener('press', (e) => {
   const { x, y } = e.detail;
   if (picking) {
     const kind = picking.kind;
+    const c = cur();
     if (kind === 'left' || kind === 'right') {
       const sx = snapColumn(x, y);
       $(kind === 'left' ? 'x0' : 'x1').value = sx.toFixed(1).replace(/\.0$/, '');
+      readForm();
       endPick();
       // After the pointer's own focus change (the canvas takes focus on mousedown).
       setTimeout(() => $(kind === 'left' ? 'left' : 'right').focus(), 0);
     } else if (kind === 'depth') {
       const sy = snapRow(x, y);
-      state.ties.push({ y: Math.round(sy * 10) / 10, d: NaN });
-      state.ties.sort((a, b) => a.y - b.y);
+      state.project.depth.push([Math.round(sy * 10) / 10, NaN]);
+      state.project.depth.sort((a, b) => a[0] - b[0]);
       renderTies();
       endPick();
       setTimeout(() => [...document.querySelectorAll('.tie-depth')].find((i) => i.value === '')?.focus(), 0);
-    } else if (kind === 'seed') {
-      state.seed = [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
+    } else if (kind === 'seed' && c) {
+      c.seed = [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
       endPick();
+    } else if (kind === 'exclude') {
+      const row = Math.round(Math.min(state.image.height - 1, Math.max(0, y)));
+      if (picking.first === undefined) {
+        picking.first = row;
+        $('pick-hint').textContent = `Now click the other end of the rows to exclude (row ${row} so far; Esc to stop)`;
+        return;
+      }
+      state.project.exclude.push([Math.min(picking.first, row), Math.max(picking.first, row)]);
+      endPick();
+      renderExcludes();
     }
-    refreshCalibration();
+    changed();
     return;
   }
   editPress(e.detail);
@@ -335,15 +637,29 @@ $('pick-left').onclick = () => pick('left', $('pick-left'), "Click the track's l
 $('pick-right').onclick = () => pick('right', $('pick-right'), "Click the track's right edge line");
 $('pick-depth').onclick = () => pick('depth', $('pick-depth'), 'Click a depth line you can read the depth of');
 $('pick-seed').onclick = () => pick('seed', $('pick-seed'), 'Click on the ink of the wanted curve');
+$('pick-exclude').onclick = () => pick('exclude', $('pick-exclude'), 'Click one end of the rows never to trace');
 $('clear-seed').onclick = () => {
-  state.seed = null;
-  refreshCalibration();
+  if (cur()) delete cur().seed;
+  changed();
 };
 
+// ---- calibration and project files ------------------------------------------------------------
+
+function download(text, name, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const baseName = () => (state.file ? state.file.name.replace(/\.[^.]+$/, '') : 'veer');
+
 $('save-cal').onclick = () => {
-  const cal = calibration();
-  const base = state.file ? state.file.name.replace(/\.[^.]+$/, '') : 'veer';
-  download(JSON.stringify(cal, null, 2), `${base}.calibration.json`, 'application/json');
+  download(JSON.stringify(calibration(), null, 2), `${baseName()}.calibration.json`, 'application/json');
 };
 
 $('load-cal').addEventListener('change', async (e) => {
@@ -357,24 +673,92 @@ $('load-cal').addEventListener('change', async (e) => {
   }
 });
 
-/** Fills the form from a core `Calibration` object. */
+/** Fills the selected curve and the project's depth from a core `Calibration` object. */
 function applyCalibration(cal) {
   if (!cal || !Array.isArray(cal.track) || !Array.isArray(cal.scale) || !Array.isArray(cal.depth)) {
     throw new Error('it needs "track", "scale" and "depth"');
   }
-  $('x0').value = cal.track[0];
-  $('x1').value = cal.track[1];
-  $('left').value = cal.scale[0];
-  $('right').value = cal.scale[1];
-  $('log').checked = !!cal.log;
-  state.ties = cal.depth.map(([y, d]) => ({ y: Number(y), d: Number(d) }));
-  state.seed = Array.isArray(cal.seed) ? cal.seed.map(Number) : null;
-  $('step').value = cal.step ?? '';
-  if (cal.mnemonic) $('mnemonic').value = cal.mnemonic;
-  if (cal.unit !== undefined) $('unit').value = cal.unit;
-  if (cal.depth_unit) $('depth-unit').value = cal.depth_unit;
-  renderTies();
-  refreshCalibration();
+  const p = state.project;
+  let c = cur();
+  if (!c) {
+    c = newCurve('CURVE');
+    p.curves.push(c);
+    state.sel = p.curves.length - 1;
+  }
+  c.track = cal.track.map(Number);
+  c.scale = cal.scale.map(Number);
+  c.log = !!cal.log;
+  if (Array.isArray(cal.seed)) c.seed = cal.seed.map(Number);
+  else delete c.seed;
+  if (cal.mnemonic) c.mnemonic = uniqueMnemonic(p, cal.mnemonic, c);
+  if (cal.unit !== undefined) c.unit = cal.unit;
+  p.depth = cal.depth.map(([y, d]) => [Number(y), Number(d)]);
+  if (Number.isFinite(cal.step)) p.step = cal.step;
+  else delete p.step;
+  if (cal.depth_unit) p.depth_unit = cal.depth_unit;
+  fillForm();
+  changed();
+}
+
+$('save-project').onclick = () => {
+  readForm();
+  download(JSON.stringify(coreProject(state.project)), `${baseName()}.veer.json`, 'application/json');
+};
+
+async function openProjectFile(f) {
+  try {
+    // The core reads it (a calibration reads as a project of one curve) and says what is wrong.
+    const parsed = await client.parseProject(await f.text());
+    state.sel = 0;
+    adoptProject(fromCore(parsed));
+    changed();
+    setStatus(`Opened ${f.name}: ${state.project.curves.length} curve${state.project.curves.length === 1 ? '' : 's'}.`);
+  } catch (err) {
+    showError({ kind: 'bad_parameter', message: `${f.name} could not be opened as a project: ${err.message}` });
+  }
+}
+
+$('open-project').addEventListener('change', (e) => {
+  const f = e.target.files[0];
+  e.target.value = '';
+  if (f) openProjectFile(f);
+});
+
+// ---- well header ----------------------------------------------------------------------------------
+
+function buildWellForm() {
+  const grid = $('well-fields');
+  for (const [key, label] of WELL_FIELDS) {
+    const l = document.createElement('label');
+    l.htmlFor = `well-${key}`;
+    l.textContent = `${label} (${key})`;
+    const input = document.createElement('input');
+    input.id = `well-${key}`;
+    input.dataset.key = key;
+    if (key === 'WELL') input.setAttribute('list', 'known-wells');
+    input.addEventListener('input', () => {
+      state.project.well[key] = input.value;
+      changed();
+    });
+    input.addEventListener('change', () => {
+      const well = state.project.well;
+      if (key === 'WELL') {
+        // A well typed before: its other fields come back (only where empty here).
+        const known = recallWell(input.value);
+        if (known) for (const [k, v] of Object.entries(known)) if (!String(well[k] ?? '').trim()) well[k] = v;
+        fillForm();
+      }
+      rememberWell(well);
+      renderKnownWells();
+      changed();
+    });
+    grid.append(l, input);
+  }
+  renderKnownWells();
+}
+
+function renderKnownWells() {
+  $('known-wells').replaceChildren(...knownWells().map((w) => Object.assign(document.createElement('option'), { value: w })));
 }
 
 // ---- where to run --------------------------------------------------------------------------
@@ -399,7 +783,8 @@ async function showPlan() {
 function setBusy(busy, text) {
   state.busy = busy;
   $('cancel').disabled = !busy;
-  $('run').disabled = busy || !!missing(calibration());
+  $('run').disabled = busy || !!missing();
+  $('run-all').disabled = busy || !state.file;
   if (text) setStatus(text);
 }
 
@@ -409,41 +794,46 @@ function cancel() {
   client.cancel();
   cloudAbort?.abort();
   setBusy(false);
-  setStatus('Cancelled. Your scan and calibration are kept.');
+  setStatus('Cancelled. Your scan and project are kept.');
 }
 $('cancel').onclick = cancel;
 
-$('cal-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const cal = calibration();
-  const why = missing(cal);
-  if (why) {
-    showError({ kind: 'bad_parameter', message: why });
-    return;
-  }
+/** Digitises the curves at `indices` one after the other (each replaces only its own path). */
+async function runCurves(indices) {
   clearError();
   endPick();
-  const choice = $('where').value;
-  let where = choice;
-  if (choice === 'auto') {
-    const plan = await showPlan();
-    where = plan && plan.decision === 'cloud' ? 'cloud' : 'local';
+  readForm();
+  for (const i of indices) {
+    const why = missingFor(state.project, i);
+    if (why) {
+      showError({ kind: 'bad_parameter', message: `${state.project.curves[i].mnemonic.trim() || `Curve ${i + 1}`}: ${why}` });
+      return;
+    }
   }
-  resetProgress(['infer', 'trace']);
-  const t0 = performance.now();
+  const choice = $('where').value;
   try {
-    if (where === 'local') {
-      try {
-        await runLocal(cal, t0);
-      } catch (err) {
-        // Out of memory or a crashed worker: the cloud can still do it (calibration kept).
-        if (choice === 'auto' && (err.kind === 'memory' || err.kind === 'worker_crashed')) {
-          setStatus(`${TITLES[err.kind]} Sending the scan to the cloud instead…`);
-          await runCloud(cal, performance.now(), `local run failed (${err.message})`);
-        } else throw err;
+    for (const i of indices) {
+      const curve = state.project.curves[i];
+      let where = choice;
+      if (choice === 'auto') {
+        const plan = await showPlan();
+        where = plan && plan.decision === 'cloud' ? 'cloud' : 'local';
       }
-    } else {
-      await runCloud(cal, t0, choice === 'cloud' ? 'chosen' : state.plan?.reason);
+      resetProgress(['infer', 'trace']);
+      const t0 = performance.now();
+      if (where === 'local') {
+        try {
+          await runLocal(curve, t0);
+        } catch (err) {
+          // Out of memory or a crashed worker: the cloud can still do it (the project is kept).
+          if (choice === 'auto' && (err.kind === 'memory' || err.kind === 'worker_crashed')) {
+            setStatus(`${TITLES[err.kind]} Sending the scan to the cloud instead…`);
+            await runCloud(curve, performance.now(), `local run failed (${err.message})`);
+          } else throw err;
+        }
+      } else {
+        await runCloud(curve, t0, choice === 'cloud' ? 'chosen' : state.plan?.reason);
+      }
     }
   } catch (err) {
     if (err.kind === 'cancelled') return;
@@ -451,18 +841,22 @@ $('cal-form').addEventListener('submit', async (e) => {
   } finally {
     setBusy(false);
   }
-});
-
-async function runLocal(cal, t0) {
-  setBusy(true, 'Digitising on this device…');
-  const res = await client.run(cal, (p) => setProgress(p.stage, p.done, p.total));
-  const seconds = (performance.now() - t0) / 1000;
-  recordSpeed(res.stats, seconds);
-  showResult(res.path, res.stats, { ran: 'device', model: `veernet-${res.stats.model}`, seconds, memory: res.memory });
 }
 
-async function runCloud(cal, t0, why) {
-  setBusy(true, 'Sending the scan to the cloud fallback…');
+/** The project the worker or the cloud runs for one curve: only it, traced afresh. */
+const runProjectFor = (curve) => coreProject(state.project, { curves: [curve], edited: false });
+
+async function runLocal(curve, t0) {
+  setBusy(true, `Digitising ${curve.mnemonic.trim()} on this device…`);
+  const out = await client.runProject(runProjectFor(curve), (p) => setProgress(p.stage, p.done, p.total));
+  const res = out.curves[0];
+  const seconds = (performance.now() - t0) / 1000;
+  recordSpeed(res.stats, seconds);
+  showResult(curve, res, { ran: 'device', model: `veernet-${res.stats.model}`, seconds, memory: out.memory });
+}
+
+async function runCloud(curve, t0, why) {
+  setBusy(true, `Sending the scan to the cloud fallback for ${curve.mnemonic.trim()}…`);
   cloudAbort = new AbortController();
   setProgress('infer', 0, 1);
   let bytes = state.file.bytes;
@@ -476,33 +870,54 @@ async function runCloud(cal, t0, why) {
     type = shrunk.content_type;
     setStatus(`Sending the scan to the cloud fallback (${shrunk.description})…`);
   }
-  const body = await client.runCloud(bytes, type, cal, { signal: cloudAbort.signal });
+  const body = await client.runCloud(bytes, type, runProjectFor(curve), { signal: cloudAbort.signal });
   cloudAbort = null;
   setProgress('decode', 1, 1);
   setProgress('infer', 1, 1);
   setProgress('trace', 1, 1);
   const seconds = (performance.now() - t0) / 1000;
-  if (!body.path || !body.stats) {
+  const res = body.curves?.[0];
+  if (!res?.path || !res.stats) {
     throw Object.assign(new Error('the cloud fallback answered without the traced path; update the fallback server'), { kind: 'cloud_error' });
   }
-  showResult(body.path, body.stats, { ran: 'cloud', model: `veernet-${body.meta?.model || 'fp32'}`, seconds, meta: body.meta, why, shrunk });
+  showResult(curve, res, { ran: 'cloud', model: `veernet-${body.meta?.model || 'fp32'}`, seconds, meta: body.meta, why, shrunk });
 }
 
-function showResult(path, stats, run) {
-  state.result = { stats, ...run };
-  state.editor = new PathEditor(path, stats);
-  viewer.setOverlay('editor', state.editor);
-  setEditing(true);
-  updateExports();
-  redrawPlot();
+/** A run's curve `{path, rows_per_track_row, stats, uncertain?}` becomes the curve's path. */
+function showResult(curve, res, run) {
+  if (!state.project.curves.includes(curve)) return; // deleted while it ran
+  const stats = { ...res.stats, image_height: state.image.height };
+  const editor = new PathEditor(res.path, stats);
+  state.editors.set(curve, editor);
+  curve.edited = editor.toEdited();
+  state.runs.set(curve, { stats: res.stats, ran: run.ran, model: run.model, seconds: run.seconds, memory: run.memory });
+  if (Array.isArray(res.uncertain) && res.uncertain.length) state.uncertain.set(curve, res.uncertain);
+  else state.uncertain.delete(curve);
   const where = run.ran === 'device' ? 'on this device' : `in the cloud${run.meta?.cold_start ? ' (cold start)' : ''}`;
-  const traced = `${Math.round(stats.coverage * 100)}% of rows traced`;
+  const traced = `${Math.round(res.stats.coverage * 100)}% of rows traced`;
   const why = run.ran === 'cloud' && run.why ? ` Why the cloud: ${run.why}.` : '';
   const shrunk = run.shrunk ? ` Uploaded ${run.shrunk.description}.` : '';
-  setStatus(`Digitised ${where}, ${run.seconds.toFixed(1)} s: ${traced}.${why}${shrunk}`);
+  const unsure = state.uncertain.get(curve)?.length ? ` ${state.uncertain.get(curve).length} unsure stretches to review (N).` : '';
+  changed();
+  setStatus(`Digitised ${where}, ${run.seconds.toFixed(1)} s: ${traced} (${curve.mnemonic.trim()}).${why}${shrunk}${unsure}`);
   showPlan();
   document.body.dataset.ran = run.ran;
 }
+
+$('cal-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const why = missing();
+  if (why) {
+    showError({ kind: 'bad_parameter', message: why });
+    return;
+  }
+  runCurves([state.sel]);
+});
+
+$('run-all').onclick = () => {
+  const todo = state.project.curves.map((c, i) => i).filter((i) => !state.project.curves[i].edited);
+  if (todo.length) runCurves(todo);
+};
 
 // ---- editing ------------------------------------------------------------------------------------
 
@@ -510,7 +925,7 @@ let stroke = null;
 
 function setEditing(on) {
   for (const id of ['mode-drag', 'mode-erase']) $(id).disabled = !on;
-  if (!on) setMode('pan');
+  if (!on && viewer.mode !== 'pick') setMode('pan');
   updateUndo();
 }
 
@@ -558,9 +973,7 @@ viewer.addEventListener('release', (e) => {
     viewer.setOverlay('erase', null);
   }
   stroke = null;
-  updateUndo();
-  redrawPlot();
-  viewer.redraw();
+  afterEdit();
 });
 
 function updateUndo() {
@@ -574,18 +987,50 @@ function undo() {
 function redo() {
   if (state.editor?.redo()) afterEdit();
 }
+/** The selected curve's path changed by hand: it is the curve's path now (and saved). */
 function afterEdit() {
+  const c = cur();
+  if (c && state.editor) c.edited = state.editor.toEdited();
   updateUndo();
-  redrawPlot();
+  changed();
   viewer.redraw();
 }
 $('undo').onclick = undo;
 $('redo').onclick = redo;
 
+// ---- review: the stretches the trace is unsure of ------------------------------------------------
+
+function renderUncertain() {
+  const c = cur();
+  const list = (c && state.uncertain.get(c)) || [];
+  $('next-uncertain').disabled = !list.length;
+  $('uncertain-text').textContent = !c?.edited ? '' : list.length
+    ? `${c.mnemonic.trim()}: ${list.length} stretch${list.length === 1 ? '' : 'es'} where the trace is unsure, shaded yellow on the scan; N goes to the next.`
+    : `${c.mnemonic.trim()}: no stretch marked unsure.`;
+}
+
+/** Centres the view on the selected curve's next unsure stretch below the view's centre (then wraps). */
+function nextUncertain() {
+  const c = cur();
+  const list = [...((c && state.uncertain.get(c)) || [])].sort((a, b) => a[0] - b[0]);
+  if (!list.length) return;
+  const r = viewer.canvas.getBoundingClientRect();
+  const centre = viewer.toImage(0, r.height / 2).y;
+  const next = list.find(([a, b]) => (a + b) / 2 > centre + 1) || list[0];
+  viewer.centreOn((c.track[0] + c.track[1]) / 2, (next[0] + next[1]) / 2);
+  $('hover').textContent = `unsure: rows ${Math.round(next[0])}–${Math.round(next[1])}`;
+}
+$('next-uncertain').onclick = nextUncertain;
+
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') endPick();
   const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
-  if (inField || !(e.ctrlKey || e.metaKey)) return;
+  if (inField) return;
+  if ((e.key === 'n' || e.key === 'N') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    nextUncertain();
+    return;
+  }
+  if (!(e.ctrlKey || e.metaKey)) return;
   if (e.key === 'z' && !e.shiftKey) {
     e.preventDefault();
     undo();
@@ -606,13 +1051,13 @@ $('magnifier').onchange = (e) => {
   viewer.redraw();
 };
 
+const depthKnown = () => !missingFor({ ...state.project, curves: [{ ...newCurve('X'), track: [0, 1], scale: [0, 1] }] }, 0);
+
 viewer.addEventListener('hover', (e) => {
   const { x, y } = e.detail;
   const cal = calibration();
   let text = `x ${x.toFixed(0)}, y ${y.toFixed(0)}`;
-  if (cal.depth.filter((t) => Number.isFinite(t[1])).length >= 2 && !missing({ ...cal, track: [0, 1], scale: [0, 1] })) {
-    text += ` · depth ${depthAt(cal, y).toFixed(1)} ${cal.depth_unit}`;
-  }
+  if (depthKnown()) text += ` · depth ${depthAt(cal, y).toFixed(1)} ${cal.depth_unit}`;
   $('hover').textContent = text;
 });
 
@@ -622,48 +1067,40 @@ function redrawPlot() {
   plotPending = true;
   requestAnimationFrame(() => {
     plotPending = false;
-    const cal = calibration();
-    let win = null;
-    if (!missing(cal)) {
-      const h = viewer.canvas.getBoundingClientRect().height;
-      win = [depthAt(cal, viewer.toImage(0, 0).y), depthAt(cal, viewer.toImage(0, h).y)];
+    if (!state.image || !depthKnown()) {
+      drawLog($('plot'), [], [0, 1], null);
+      return;
     }
-    drawPlot($('plot'), state.editor, missing(cal) ? null : cal, win);
+    const p = state.project;
+    const tracks = p.curves.map((c, i) => ({ cal: curveCalibration(p, i), editor: state.editors.get(c), color: colorOf(c), selected: i === state.sel }));
+    const iv = p.interval && p.interval.every(Number.isFinite) ? [Math.min(...p.interval), Math.max(...p.interval)] : [0, state.image.height - 1];
+    const cal = tracks[0]?.cal;
+    const h = viewer.canvas.getBoundingClientRect().height;
+    const win = cal ? [depthAt(cal, viewer.toImage(0, 0).y), depthAt(cal, viewer.toImage(0, h).y)] : null;
+    drawLog($('plot'), tracks, iv, win);
   });
 }
-viewer.addEventListener('draw', () => state.editor && redrawPlot());
+viewer.addEventListener('draw', () => state.editors.size && redrawPlot());
 
 // ---- export -------------------------------------------------------------------------------------
 
 function updateExports() {
-  for (const id of ['export-csv', 'export-las', 'export-json']) $(id).disabled = !state.editor;
-}
-
-function download(text, name, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  const p = state.project;
+  const todo = p.curves.filter((c) => !c.edited).map((c) => c.mnemonic.trim() || '(no mnemonic)');
+  for (const id of ['export-csv', 'export-las', 'export-json']) {
+    $(id).disabled = !state.file || !p.curves.some((c) => c.edited) || todo.length > 0;
+    $(id).title = todo.length ? `Digitise ${todo.join(', ')} first (or delete ${todo.length === 1 ? 'it' : 'them'})` : 'Every curve in one file';
+  }
 }
 
 async function exportAs(format) {
-  if (!state.editor) return;
   try {
-    const cal = calibration();
-    const base = state.file.name.replace(/\.[^.]+$/, '');
-    const info = {
-      well: base,
-      source: state.file.name,
-      model: state.result.model,
-      date: new Date().toISOString().slice(0, 10),
-    };
-    const text = await client.export(format, state.editor.toPath(), cal, state.editor.rowsPerTrackRow, info);
+    readForm();
+    const model = [...state.runs.values()].find((r) => r.model)?.model || '';
+    const info = { well: baseName(), source: state.file.name, model, date: new Date().toISOString().slice(0, 10) };
+    const text = await client.exportProject(format, coreProject(state.project), state.image.height, info);
     const types = { csv: 'text/csv', las: 'text/plain', json: 'application/json' };
-    download(text, `${base}.${format}`, types[format]);
+    download(text, `${baseName()}.${format}`, types[format]);
   } catch (e) {
     showError(e);
   }
@@ -674,7 +1111,9 @@ $('export-json').onclick = () => exportAs('json');
 
 // ---- start ------------------------------------------------------------------------------------------
 
-refreshCalibration();
+buildWellForm();
+fillForm();
+refresh();
 // Load the model in the background so the first run starts at once.
 client.ready().then(
   (info) => {
@@ -686,4 +1125,4 @@ client.ready().then(
 );
 
 // For the browser tests and for debugging from the console.
-window.veer = { viewer, state, client, applyCalibration, calibration };
+window.veer = { viewer, state, client, autosave, applyCalibration, calibration, selectCurve, addCurve, nextUncertain };

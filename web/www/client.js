@@ -161,6 +161,32 @@ export class VeerClient {
     return this._call('run', { calibration }, onProgress);
   }
 
+  /**
+   * Digitises the curves of a project (the core's form) on the open scan; curves that
+   * carry an `edited` path are kept as they are. Resolves to
+   * {log, curves: [{mnemonic, path, rows_per_track_row, stats, uncertain?}], memory};
+   * `onProgress` gets {curve, stage, done, total}.
+   */
+  async runProject(project, onProgress) {
+    await this.ready();
+    if (!this.scanOpen) {
+      if (!this.scanBytes) throw Object.assign(new Error('no scan is open: open a scan first'), { kind: 'bad_parameter' });
+      await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
+      this.scanOpen = true;
+    }
+    return this._call('runProject', { project }, onProgress);
+  }
+
+  /** The core's reading of a project (JSON text or object; a calibration reads as one curve), checked. */
+  parseProject(project) {
+    return this._call('parseProject', { project });
+  }
+
+  /** Every curve of a project (each with its `edited` path) as one CSV, LAS or JSON text. */
+  exportProject(format, project, height, info) {
+    return this._call('exportProject', { format, project, height, info }).then((r) => r.text);
+  }
+
   export(format, path, calibration, rowsPerTrackRow, info) {
     return this._call('export', { format, path, calibration, rowsPerTrackRow, info }).then((r) => r.text);
   }

@@ -1,17 +1,24 @@
 // The traced curve as an editable path: one x per row of the resized track the
 // model saw (NaN where there is no curve), with undo/redo. Rows map back to scan
-// rows exactly as the core's `Track::source_y` does.
+// rows exactly as the core's `Track::source_y` does; a run over an interval starts
+// its track rows at the interval's top, so the rows' phase is taken from the path.
 
 const MAX_UNDO = 200;
 
 export class PathEditor {
   /**
    * @param {Array<[number, number]>} path  [[x, y], ...] in scan pixels, as a run returns it
-   * @param {{track_rows: number, rows_per_track_row: number}} stats
+   * @param {{rows_per_track_row: number, track_rows?: number, image_height?: number}} stats
+   *   the run's stats (or an edited path's `rows_per_track_row` and the scan's height)
    */
   constructor(path, stats) {
-    this.rowsPerTrackRow = stats.rows_per_track_row;
-    this.xs = new Float64Array(stats.track_rows).fill(NaN);
+    const r = stats.rows_per_track_row;
+    this.rowsPerTrackRow = r;
+    // Scan row y of track row i is i * r + phase - 0.5 (phase = r / 2 for a run from row 0).
+    const y0 = path.length ? path[0][1] : r / 2 - 0.5;
+    this.phase = ((((y0 + 0.5) % r) + r) % r);
+    const rows = Math.max(stats.track_rows || 0, stats.image_height ? Math.ceil(stats.image_height / r) + 1 : 0);
+    this.xs = new Float64Array(rows).fill(NaN);
     for (const [x, y] of path) {
       const i = this.index(y);
       if (i >= 0 && i < this.xs.length) this.xs[i] = x;
@@ -22,18 +29,23 @@ export class PathEditor {
 
   /** Scan row of track row i. */
   y(i) {
-    return (i + 0.5) * this.rowsPerTrackRow - 0.5;
+    return i * this.rowsPerTrackRow + this.phase - 0.5;
   }
 
   /** Nearest track row of scan row y. */
   index(y) {
-    return Math.round((y + 0.5) / this.rowsPerTrackRow - 0.5);
+    return Math.round((y + 0.5 - this.phase) / this.rowsPerTrackRow);
   }
 
   /** The curve's x at scan row y (NaN in a gap). */
   xAt(y) {
     const i = this.index(y);
     return i >= 0 && i < this.xs.length ? this.xs[i] : NaN;
+  }
+
+  /** The core's `edited` form of the path: `{rows_per_track_row, path}`. */
+  toEdited() {
+    return { rows_per_track_row: this.rowsPerTrackRow, path: this.toPath() };
   }
 
   /** [[x, y], ...] for export, gaps left out. */

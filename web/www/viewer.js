@@ -21,7 +21,12 @@ export class ScanViewer extends EventTarget {
     this.mode = 'pan';
     this.magnifier = false;
     this.pointer = null;
-    this.overlay = { calibration: null, seed: null, editor: null, erase: null };
+    // calibration, seed, editor (the selected curve), others ([{editor, color}]: the other
+    // curves), erase ([y0, y1] while erasing), interval ([top, bottom]), exclude ([[a, b]]),
+    // uncertain ({track: [x0, x1], stretches: [[a, b]]}), color (the selected curve's).
+    this.overlay = { calibration: null, seed: null, editor: null, others: null, erase: null, interval: null, exclude: null, uncertain: null, color: null };
+    // Rows a user can drag in pan mode: [{id, y}]; dragging one fires `handle` {id, y, done}.
+    this.handles = [];
     this.grays = new Map(); // `${L}:${k}` -> {w, h, data} for L >= 1
     this.canvases = new Map(); // key -> canvas, in LRU order
     this.frame = 0;
@@ -256,10 +261,58 @@ export class ScanViewer extends EventTarget {
 
   _drawOverlays(w, h) {
     const ctx = this.ctx;
+    const rowBand = (a, b, fill) => {
+      const pa = this.toCanvas(0, Math.min(a, b));
+      const pb = this.toCanvas(0, Math.max(a, b));
+      ctx.fillStyle = fill;
+      ctx.fillRect(0, pa.y, w, Math.max(2, pb.y - pa.y));
+    };
+    const iv = this.overlay.interval;
+    if (iv && this.img) {
+      // Rows outside the interval are dimmed; the handles are drawn last.
+      rowBand(-1e9, Math.min(...iv), 'rgba(20, 24, 30, 0.35)');
+      rowBand(Math.max(...iv) + 1, 1e9, 'rgba(20, 24, 30, 0.35)');
+    }
+    for (const [a, b] of this.overlay.exclude || []) {
+      rowBand(a, b + 1, 'rgba(20, 24, 30, 0.35)');
+      const pa = this.toCanvas(0, Math.min(a, b));
+      label(ctx, 'excluded', 4, pa.y + 14, 'left', '#444');
+    }
+    const unc = this.overlay.uncertain;
+    if (unc && unc.stretches?.length) {
+      const [x0, x1] = unc.track;
+      const l = this.toCanvas(Math.min(x0, x1), 0).x;
+      const r = this.toCanvas(Math.max(x0, x1), 0).x;
+      ctx.fillStyle = 'rgba(255, 196, 0, 0.33)';
+      for (const [a, b] of unc.stretches) {
+        const pa = this.toCanvas(0, a);
+        const pb = this.toCanvas(0, b + 1);
+        if (pb.y < 0 || pa.y > h) continue;
+        ctx.fillRect(l, pa.y, r - l, Math.max(3, pb.y - pa.y));
+      }
+    }
     const cal = this.overlay.calibration;
     if (cal) drawCalibration(ctx, this, cal, w, h);
+    for (const o of this.overlay.others || []) drawPath(ctx, this, o.editor, h, o.color, 1.5);
     const ed = this.overlay.editor;
-    if (ed) drawPath(ctx, this, ed, h);
+    if (ed) drawPath(ctx, this, ed, h, this.overlay.color);
+    if (iv) {
+      ctx.save();
+      ctx.strokeStyle = '#0a8f3c';
+      ctx.fillStyle = '#0a8f3c';
+      ctx.lineWidth = 2;
+      iv.forEach((y, i) => {
+        const p = this.toCanvas(0, y);
+        ctx.beginPath();
+        ctx.moveTo(0, p.y);
+        ctx.lineTo(w, p.y);
+        ctx.stroke();
+        // A grip in the middle: the handle to drag.
+        ctx.fillRect(w / 2 - 18, p.y - 4, 36, 8);
+        label(ctx, i === 0 ? 'interval top (drag)' : 'interval bottom (drag)', w / 2 + 24, p.y + (i === 0 ? -5 : 15), 'left', '#0a8f3c');
+      });
+      ctx.restore();
+    }
     const er = this.overlay.erase;
     if (er) {
       const a = this.toCanvas(0, Math.min(er[0], er[1]));
@@ -345,6 +398,11 @@ export class ScanViewer extends EventTarget {
       c.setPointerCapture(e.pointerId);
       const p = local(e);
       const im = this.toImage(p.cx, p.cy);
+      const handle = this.mode === 'pan' && !e.shiftKey && this.handles.find((hd) => Math.abs(this.toCanvas(0, hd.y).y - p.cy) <= 7);
+      if (handle) {
+        drag = { ...p, start: im, handle: handle.id, moved: false };
+        return;
+      }
       const pan = this.mode === 'pan' || e.button === 1 || e.shiftKey;
       drag = { ...p, start: im, pan, moved: false };
       if (!pan) this.dispatchEvent(new CustomEvent('press', { detail: { x: im.x, y: im.y, mode: this.mode } }));
@@ -352,11 +410,15 @@ export class ScanViewer extends EventTarget {
     c.addEventListener('pointermove', (e) => {
       const p = local(e);
       this.pointer = p;
+      if (!drag) c.classList.toggle('on-handle', this.mode === 'pan' && this.handles.some((hd) => Math.abs(this.toCanvas(0, hd.y).y - p.cy) <= 7));
       if (drag) {
         const dx = p.cx - drag.cx;
         const dy = p.cy - drag.cy;
         if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
-        if (drag.pan) {
+        if (drag.handle) {
+          const im = this.toImage(p.cx, p.cy);
+          this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, y: im.y, done: false } }));
+        } else if (drag.pan) {
           this.panBy(dx, dy);
           drag.cx = p.cx;
           drag.cy = p.cy;
@@ -375,6 +437,11 @@ export class ScanViewer extends EventTarget {
       if (!drag) return;
       const p = local(e);
       const im = this.toImage(p.cx, p.cy);
+      if (drag.handle) {
+        this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, y: im.y, done: true } }));
+        drag = null;
+        return;
+      }
       if (!drag.pan) this.dispatchEvent(new CustomEvent('release', { detail: { x: im.x, y: im.y, mode: this.mode, moved: drag.moved } }));
       drag = null;
     };
@@ -552,14 +619,14 @@ function label(ctx, text, x, y, align, color) {
   ctx.fillText(text, x, y);
 }
 
-function drawPath(ctx, viewer, ed, h) {
+function drawPath(ctx, viewer, ed, h, color = 'rgba(230, 20, 60, 0.9)', width = 2) {
   const top = viewer.toImage(0, 0).y;
   const bottom = viewer.toImage(0, h).y;
   const i0 = Math.max(0, ed.index(top) - 1);
   const i1 = Math.min(ed.xs.length - 1, ed.index(bottom) + 1);
   ctx.save();
-  ctx.strokeStyle = 'rgba(230, 20, 60, 0.9)';
-  ctx.lineWidth = 2;
+  ctx.strokeStyle = color || 'rgba(230, 20, 60, 0.9)';
+  ctx.lineWidth = width;
   ctx.lineJoin = 'round';
   ctx.beginPath();
   let pen = false;

@@ -4,6 +4,10 @@
 // Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl}
 //               {id, type: 'open', bytes, pixels}    -> {header, pixels?}
 //               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
+//               {id, type: 'runProject', project}    -> {log, curves: [{mnemonic, path, rows_per_track_row, stats, uncertain?}], memory}
+//                 (progress messages carry `curve`, the curve's index in the project)
+//               {id, type: 'parseProject', project}  -> the core's project (checked)
+//               {id, type: 'exportProject', format, project, height, info} -> {text}
 //               {id, type: 'export', format, path, calibration, rowsPerTrackRow, info} -> {text}
 //               {id, type: 'shrink', maxBytes}       -> {bytes, content_type, lossless, description}
 //               {id, type: 'plan', header, budget, trackPx} -> {decision, reason, estimate, cloud_fits}
@@ -58,6 +62,20 @@ async function handle(msg, post) {
       out.memory = veer.wasmMemoryBytes();
       return out;
     }
+    case 'runProject': {
+      await ready;
+      const out = digitiser.runProject(msg.project, (curve, stage, done, total) =>
+        post({ type: 'progress', curve, stage, done, total }),
+      );
+      out.memory = veer.wasmMemoryBytes();
+      return out;
+    }
+    case 'parseProject':
+      await ready;
+      return veer.parseProject(msg.project);
+    case 'exportProject':
+      await ready;
+      return { text: veer.exportProject(msg.format, msg.project, msg.height, msg.info) };
     case 'export':
       await ready;
       return { text: veer.exportCurve(msg.format, msg.path, msg.calibration, msg.rowsPerTrackRow, msg.info) };

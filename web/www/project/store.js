@@ -1,0 +1,124 @@
+// Where the page keeps a project between visits: IndexedDB, one record per scan,
+// keyed by the SHA-256 of the scan's bytes (the same scan opened again, under any
+// name, finds its project), and the well headers typed before, by well name.
+
+const DB = 'veer';
+const STORE = 'projects';
+
+/** SHA-256 of `bytes` as lowercase hex (crypto.subtle: the page is served from a secure context). */
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+let opened = null;
+function db() {
+  opened ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'hash' });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+    req.onblocked = () => reject(new Error('the browser storage is held by another tab of this page; close it and reload'));
+  });
+  opened.catch(() => (opened = null));
+  return opened;
+}
+
+/** The record saved for a scan: `{hash, name, saved, project, uncertain}`, or null. */
+export async function loadRecord(hash) {
+  const tx = (await db()).transaction(STORE, 'readonly');
+  return (await request(tx.objectStore(STORE).get(hash))) ?? null;
+}
+
+/** Saves a record (replacing the scan's earlier one); resolves once it is written. */
+export async function saveRecord(record) {
+  const tx = (await db()).transaction(STORE, 'readwrite');
+  tx.objectStore(STORE).put(record);
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('the save was aborted'));
+  });
+}
+
+/**
+ * Saves what `snapshot()` returns at most every `delayMs` after a change, and at once on
+ * `flush()` or when the page is hidden (a reload or a closed tab loses nothing written
+ * before it). `onSaved(record)` and `onError(error)` report each save.
+ */
+export class Autosave {
+  constructor(snapshot, { delayMs = 250, onSaved = () => {}, onError = () => {} } = {}) {
+    this.snapshot = snapshot;
+    this.delayMs = delayMs;
+    this.onSaved = onSaved;
+    this.onError = onError;
+    this.timer = null;
+    this.writing = Promise.resolve();
+    addEventListener('pagehide', () => this.flush());
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && this.flush());
+  }
+
+  /** Something changed: save soon. */
+  changed() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  /** Saves now (if there is anything to save); resolves when written. */
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const record = this.snapshot();
+    if (!record) return this.writing;
+    this.writing = this.writing
+      .then(() => saveRecord(record))
+      .then(() => this.onSaved(record), (e) => this.onError(e));
+    return this.writing;
+  }
+
+  /** Drops a pending save (a new scan is being opened). */
+  discard() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+const WELLS_KEY = 'veer.wells';
+
+function wells() {
+  try {
+    return JSON.parse(localStorage.getItem(WELLS_KEY) || '{}');
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers a well's header fields under its name (`well.WELL`). */
+export function rememberWell(well) {
+  const name = (well.WELL || '').trim();
+  if (!name) return;
+  const all = wells();
+  all[name] = Object.fromEntries(Object.entries(well).filter(([, v]) => String(v).trim()));
+  try {
+    localStorage.setItem(WELLS_KEY, JSON.stringify(all));
+  } catch {
+    // No storage (sandboxed frame): the header is still in the project.
+  }
+}
+
+/** The header fields remembered for a well name, or null. */
+export function recallWell(name) {
+  return wells()[(name || '').trim()] ?? null;
+}
+
+/** The well names remembered so far. */
+export function knownWells() {
+  return Object.keys(wells()).sort();
+}
