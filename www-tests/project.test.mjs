@@ -113,6 +113,9 @@ test('three curves in two tracks, one edited, a fourth added, a reload: all four
   assert.ok((await xsAt(page, 'GR', [ERASE[0] + 30])).every(Number.isNaN), "another curve's re-run keeps GR's edit");
   await page.screenshot({ path: path.join(h.SHOTS, 'project-four.png') });
 
+  await page.fill('#well-WELL', 'UNIVERSITY 6-17 NO.1');
+  await page.fill('#well-UWI', '42-303-34774');
+
   // The autosave is written (a quarter second after the last change); then the page reloads.
   await page.waitForFunction(() => window.veer.autosave.timer === null);
   await page.evaluate(() => window.veer.autosave.writing);
@@ -149,9 +152,11 @@ import lasio
 las = lasio.read(sys.argv[1])
 d = [float(x) for x in las.index]
 print(json.dumps({"curves": [[c.mnemonic, c.unit] for c in las.curves], "depth": d,
+  "well": [las.well["WELL"].value, str(las.well["UWI"].value)],
   "values": {c.mnemonic: [None if math.isnan(x) else float(x) for x in c.data] for c in las.curves[1:]}}))
 `;
   const got = JSON.parse(execFileSync('python3', ['-c', check, las], { encoding: 'utf8' }));
+  assert.deepEqual(got.well, ['UNIVERSITY 6-17 NO.1', '42-303-34774']);
   assert.deepEqual(got.curves, [['DEPT', 'FT'], ['GR', 'GAPI'], ['RHOB', 'G/C3'], ['NPHI', 'V/V'], ['ILD', 'OHMM']]);
   const depths = got.depth;
   assert.ok(depths[0] >= depthOf(INTERVAL[0]) - 1 && depths.at(-1) <= depthOf(INTERVAL[1]) + 1, `depths ${depths[0]}..${depths.at(-1)}: nothing outside the interval`);
@@ -177,4 +182,48 @@ print(json.dumps({"curves": [[c.mnemonic, c.unit] for c in las.curves], "depth":
     assert.ok(coverage >= minCoverage, `${m} coverage ${coverage}`);
   }
   console.log(`the whole flow took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+test('the well header is remembered by well name; a project saved to a file opens on another page', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await h.openPage(context, env.srv.url);
+  await h.dropFile(page, path.join(h.CASES, 'gr-linear-png/scan.png'), 'image/png');
+  await h.waitForScan(page);
+  await page.evaluate((c) => window.veer.applyCalibration(c), JSON.parse(fs.readFileSync(path.join(h.CASES, 'gr-linear-png/case.json'), 'utf8')));
+  await page.fill('#well-WELL', 'UNIVERSITY 6-17 NO.1');
+  await page.fill('#well-COMP', 'VEER TEST CO');
+  await page.fill('#well-UWI', '42-303-34774');
+  await page.locator('#well-UWI').blur();
+  await page.click('#add-curve');
+  await page.fill('#mnemonic', 'SP');
+  await page.fill('#unit', 'MV');
+  await page.fill('#left', '-20');
+  await page.fill('#right', '80');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-project')]);
+  const saved = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.deepEqual(saved.curves.map((c) => [c.mnemonic, c.unit, c.track, c.scale]), [['GR', 'GAPI', [17, 392], [0, 150]], ['SP', 'MV', [17, 392], [-20, 80]]]);
+  assert.deepEqual(saved.well, { WELL: 'UNIVERSITY 6-17 NO.1', COMP: 'VEER TEST CO', UWI: '42-303-34774' });
+
+  // Another scan: its own header, but the well's other fields come back when its name is typed.
+  await h.dropFile(page, path.join(h.CASES, 'res-log-g4/scan.tif'), 'image/tiff');
+  await page.waitForFunction(() => document.getElementById('scan-name').textContent.includes('951'));
+  assert.equal(await page.inputValue('#well-COMP'), '');
+  await page.fill('#well-WELL', 'UNIVERSITY 6-17 NO.1');
+  await page.locator('#well-WELL').blur();
+  assert.equal(await page.inputValue('#well-COMP'), 'VEER TEST CO');
+  assert.equal(await page.inputValue('#well-UWI'), '42-303-34774');
+
+  // The saved file opens on a fresh page (the core reads it) with both curves and the header.
+  const other = await h.openPage(await env.browser.newContext(), env.srv.url);
+  await other.setInputFiles('#open-project', { name: 'print.veer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(saved)) });
+  await other.waitForFunction(() => window.veer.state.project.curves.length === 2, null, { timeout: 30_000 });
+  assert.deepEqual(await other.$$eval('.pick-curve', (bs) => bs.map((b) => b.dataset.mnemonic)), ['GR', 'SP']);
+  assert.equal(await other.inputValue('#well-UWI'), '42-303-34774');
+  // A project the core refuses is said so, naming the problem.
+  await other.setInputFiles('#open-project', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...saved, version: 9 })) });
+  await other.waitForSelector('#banner:not([hidden])');
+  assert.match(await other.textContent('#banner-text'), /update veer/);
+  page.assertClean();
+  other.assertClean();
+  await context.close();
 });
