@@ -11,9 +11,10 @@
 import { VeerClient, Cancelled, deviceBudget, recordSpeed } from '../www/client.js';
 import { ScanViewer } from '../www/viewer.js';
 import { PathEditor } from '../www/editor.js';
-import { drawPlot } from '../www/plot.js';
+import { drawPlot, drawLog } from '../www/plot.js';
+import { curveCalibration } from '../www/project/project.js';
 
-export { ScanViewer, PathEditor, drawPlot };
+export { ScanViewer, PathEditor, drawPlot, drawLog, curveCalibration };
 
 const POOLS = (globalThis[Symbol.for('veer.digitiser.pools')] ??= new Map());
 
@@ -265,5 +266,101 @@ async function cloud(scan, calibration, opts, why, shrunk, t0) {
     },
     path: body.path,
     stats: body.stats,
+  };
+}
+
+/**
+ * Digitises every curve of `project` (the core's project object: README "The project")
+ * on `scan`, on this device or in the cloud fallback as `mode` and the planner say (the
+ * widest track decides). Resolves to {result: {log, curves, meta}}: `log` every curve on
+ * one depth index, `curves` each curve's {mnemonic, path, rows_per_track_row, stats,
+ * uncertain?}, the shape of a local run of the page, wherever it ran.
+ */
+export async function digitiseProject(scan, project, mode, opts) {
+  const { urls, fallbackUrl, signal, onProgress = () => {} } = opts;
+  const t0 = performance.now();
+  const meta = (extra) => ({ elapsed_ms: Math.round(performance.now() - t0), source: scan.name, ...extra });
+  const viaCloud = async (why, shrunk) => {
+    const sender = new VeerClient({ fallbackUrl });
+    const send = (s) => {
+      onProgress({ stage: 'upload', done: 0, total: 1 });
+      return sender.runCloud(s ? s.bytes : scan.bytes, s ? s.content_type : scan.type, project, { signal });
+    };
+    let body;
+    try {
+      body = await send(shrunk);
+    } catch (e) {
+      if (e.kind !== 'payload_too_large' || shrunk) throw e;
+      shrunk = await poolFor(urls).use(signal, onProgress, async (client) => {
+        if (client.openScan !== scan || !client.scanOpen) {
+          await client.open(scan.bytes, onProgress, { pixels: false });
+          client.openScan = scan;
+        }
+        return client.shrink();
+      });
+      body = await send(shrunk);
+    }
+    onProgress({ stage: 'upload', done: 1, total: 1 });
+    if (!body.log || !Array.isArray(body.curves)) throw veerError('cloud_error', 'the cloud fallback answered without the project\'s curves; update the fallback server');
+    return { result: { log: body.log, curves: body.curves, meta: meta({ ...body.meta, reason: why, uploaded: shrunk ? shrunk.description : null }) } };
+  };
+  if (mode === 'cloud') {
+    if (!fallbackUrl) throw veerError('bad_parameter', 'mode="cloud" needs a fallback-url: set it to the cloud fallback\'s /digitise address');
+    return viaCloud('mode="cloud" was asked for', null);
+  }
+  let plan = null;
+  let why = null;
+  let shrunk = null;
+  const local = await poolFor(urls).use(signal, onProgress, async (client) => {
+    let header = scan.header;
+    if (client.openScan !== scan || !client.scanOpen || !header) {
+      const opened = await client.open(scan.bytes, onProgress, { pixels: !!opts.onOpened });
+      client.openScan = scan;
+      header = scan.header = opened.header;
+      opts.onOpened?.(opened);
+    }
+    if (mode === 'auto') {
+      const trackPx = Math.max(...(project.curves || []).map((c) => Math.abs(c.track[1] - c.track[0])).filter(Number.isFinite), 1);
+      plan = await client.plan(header, deviceBudget({ memoryBytes: opts.memoryBytes }), trackPx);
+      const px = header.width * header.height;
+      if (opts.maxLocalPixels > 0 && px > opts.maxLocalPixels) {
+        why = `the scan has ${px.toLocaleString('en')} pixels, over this page's limit of ${opts.maxLocalPixels.toLocaleString('en')} on the device`;
+      } else if (plan.decision === 'cloud') {
+        why = plan.reason;
+      }
+      if (why && fallbackUrl) {
+        if (!plan.cloud_fits) shrunk = await client.shrink();
+        return null;
+      }
+    }
+    try {
+      const out = await client.runProject(project, (p) => onProgress({ stage: p.stage, done: p.done, total: p.total, curve: p.curve }));
+      const runs = out.curves.filter((c) => c.stats);
+      if (runs.length) recordSpeed({ track_rows: runs[0].stats.track_rows, track_cols: runs[0].stats.track_cols }, (performance.now() - t0) / 1000 / runs.length);
+      return out;
+    } catch (e) {
+      if (mode === 'auto' && fallbackUrl && (e.kind === 'memory' || e.kind === 'worker_crashed')) {
+        why = `the run on this device failed (${e.message})`;
+        return null;
+      }
+      throw e;
+    }
+  });
+  if (!local) return viaCloud(why, shrunk);
+  const stats = local.curves.map((c) => c.stats).filter(Boolean);
+  return {
+    result: {
+      log: local.log,
+      curves: local.curves,
+      meta: meta({
+        ran: 'browser',
+        model: stats[0]?.model ?? null,
+        reason: plan ? plan.reason : mode === 'local' ? 'mode="local" was asked for' : null,
+        ms: { total: Math.round(performance.now() - t0) },
+        coverage: stats.length ? Math.min(...stats.map((s) => s.coverage)) : null,
+        image: stats[0] ? [stats[0].image_width, stats[0].image_height] : null,
+        tiles: stats.reduce((n, s) => n + s.tiles, 0),
+      }),
+    },
   };
 }

@@ -19,6 +19,58 @@ export interface VeerCalibration {
   depth_unit?: string;
 }
 
+/** Every curve of one print (README "The project", format version 1): what `veer digitise --project`, the page and the cloud read. */
+export interface VeerProject {
+  version: 1;
+  /** Two or more tie points [pixel row, depth], shared by every curve. */
+  depth: Array<[number, number]>;
+  depth_unit?: 'M' | 'FT' | string;
+  step?: number;
+  /** Only these scan rows are traced and written: [top, bottom]. */
+  interval?: [number, number];
+  /** Scan row ranges never traced (a repeat section, its header, a stamp). */
+  exclude?: Array<[number, number]>;
+  /** LAS ~W values by mnemonic: WELL, COMP, FLD, LOC, CNTY, STAT, CTRY, SRVC, DATE, UWI, API. */
+  well?: Partial<Record<'WELL' | 'COMP' | 'FLD' | 'LOC' | 'CNTY' | 'STAT' | 'CTRY' | 'SRVC' | 'DATE' | 'UWI' | 'API', string>>;
+  curves: Array<{
+    mnemonic: string;
+    unit?: string;
+    track: [number, number];
+    scale: [number, number];
+    log?: boolean;
+    seed?: [number, number];
+    /** A path corrected by hand: used as it is instead of tracing the curve again. */
+    edited?: { rows_per_track_row: number; path: Array<[number, number]> };
+  }>;
+}
+
+/** Every curve of a project on one depth index (the core's `Log`). */
+export interface VeerLog {
+  depth_unit: string;
+  step: number;
+  depth: number[];
+  curves: Array<{ mnemonic: string; unit: string; value: Array<number | null>; [key: string]: unknown }>;
+}
+
+/** How one curve of a project was found (the core's `CurveRun`). */
+export interface VeerCurveRun {
+  mnemonic: string;
+  /** The trace over the scan, [x, y] in pixels, one point per traced row. */
+  path: Array<[number, number]>;
+  rows_per_track_row: number;
+  /** The run's figures (coverage, tiles, image size, model), or null for an `edited` curve. */
+  stats: { coverage: number; tiles: number; image_width: number; image_height: number; model: string; [key: string]: unknown } | null;
+  /** Scan row ranges [top, bottom] where the trace is unsure, when the core marks them. */
+  uncertain?: Array<[number, number]>;
+}
+
+/** The `veer-result` detail of a project run: every curve, in the shape of a local run of the page. */
+export interface VeerProjectResult {
+  log: VeerLog;
+  curves: VeerCurveRun[];
+  meta: Omit<VeerResultMeta, 'mnemonic' | 'unit' | 'depth_unit' | 'step'> & { [key: string]: unknown };
+}
+
 /** One sample of the digitised curve (the HTTP contract's `curve` element). */
 export interface VeerCurvePoint {
   depth: number;
@@ -66,6 +118,8 @@ export interface VeerProgressDetail {
   total: number;
   /** "model" (download, in bytes), "decode", "prepare", "infer" (tiles), "trace", "export", "upload". */
   stage: 'model' | 'decode' | 'prepare' | 'infer' | 'trace' | 'export' | 'upload' | string;
+  /** With a project: the index of the curve in progress. */
+  curve?: number;
 }
 
 export type VeerErrorKind =
@@ -93,8 +147,10 @@ export declare class VeerDigitiser extends HTMLElement {
   src: string | null;
   /** The calibration the widget holds now (null while incomplete); set an object or JSON. */
   calibration: VeerCalibration | null;
+  /** The project the widget runs (the `project` attribute, property or `digitise` argument), or null. */
+  project: VeerProject | null;
   /** The last result, or null. */
-  readonly result: VeerResult | null;
+  readonly result: VeerResult | VeerProjectResult | null;
   /** True while a run is in progress (also the `busy` attribute). */
   readonly busy: boolean;
   /**
@@ -102,7 +158,10 @@ export declare class VeerDigitiser extends HTMLElement {
    * when omitted). Fires `veer-progress` events and `veer-result` or `veer-error`.
    * A call while a run is in progress cancels that run.
    */
-  digitise(file?: VeerScanInput | null, calibration?: VeerCalibration | string | null): Promise<VeerResult>;
+  digitise(file?: VeerScanInput | null, calibration?: VeerCalibration | null): Promise<VeerResult>;
+  /** Digitises every curve of `project` (an object, or its JSON text) and resolves to all of them. */
+  digitise(file: VeerScanInput | null | undefined, project: VeerProject): Promise<VeerProjectResult>;
+  digitise(file?: VeerScanInput | null, calibrationOrProject?: VeerCalibration | VeerProject | string | null): Promise<VeerResult | VeerProjectResult>;
   /** Stops the run in progress; its promise rejects with kind "cancelled". */
   cancel(): void;
 
@@ -114,9 +173,12 @@ export declare class VeerDigitiser extends HTMLElement {
 
 export interface VeerDigitiserEventMap extends HTMLElementEventMap {
   'veer-progress': CustomEvent<VeerProgressDetail>;
-  'veer-result': CustomEvent<VeerResult>;
+  'veer-result': CustomEvent<VeerResult | VeerProjectResult>;
   'veer-error': CustomEvent<VeerErrorDetail>;
 }
+
+/** Whether a result is a project's (every curve) rather than one calibration's. */
+export declare function isProjectResult(result: VeerResult | VeerProjectResult): result is VeerProjectResult;
 
 /**
  * Registers the element under `name` (default "veer-digitiser"). Returns false,
@@ -132,7 +194,7 @@ declare global {
   // The events bubble and are composed: listeners on ancestors, the document and the window see them too.
   interface GlobalEventHandlersEventMap {
     'veer-progress': CustomEvent<VeerProgressDetail>;
-    'veer-result': CustomEvent<VeerResult>;
+    'veer-result': CustomEvent<VeerResult | VeerProjectResult>;
     'veer-error': CustomEvent<VeerErrorDetail>;
   }
 }

@@ -2,12 +2,14 @@
 //
 //   <script type="module" src=".../veer-digitiser/widget/veer-digitiser.js"></script>
 //   <veer-digitiser fallback-url="/digitise" calibration="layout.json"></veer-digitiser>
+//   <veer-digitiser fallback-url="/digitise" project="print.veer.json"></veer-digitiser>
 //
 // This module is all a page loads for the first paint. The worker pool, the wasm
 // core, the model, the scan viewer and the plot (./runtime.js and web/www) load on
 // demand, from URLs next to this module unless attributes say otherwise. Events
-// `veer-progress` {done, total, stage}, `veer-result` {curve, meta} and
-// `veer-error` {kind, message} bubble out of the shadow root (composed).
+// `veer-progress` {done, total, stage}, `veer-result` ({curve, meta} for one
+// calibration; {log, curves, meta} for a project: every curve) and `veer-error`
+// {kind, message} bubble out of the shadow root (composed).
 
 const TAG = 'veer-digitiser';
 const MARK = Symbol.for('veer.digitiser.element');
@@ -78,6 +80,7 @@ summary { cursor: pointer; font-weight: 600; }
 progress { width: 9em; height: 0.8em; accent-color: var(--veer-accent, #0b6bcb); }
 .status { margin: 0; min-height: 1.4em; color: var(--veer-muted, #52606d); }
 .status.bad { color: var(--veer-error, #b42318); }
+.project-note { margin: 6px 0 2px; }
 .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 24em; }
 `;
 
@@ -100,6 +103,7 @@ const HTML = `
     </div>
     <details part="calibration">
       <summary>Calibration</summary>
+      <p class="project-note" hidden></p>
       <div class="cal">
         <label>Track left (px) <input name="x0" type="number" step="any" required></label>
         <label>right (px) <input name="x1" type="number" step="any" required></label>
@@ -140,6 +144,25 @@ function styles(root) {
 const veerError = (kind, message) => Object.assign(new Error(message), { kind });
 const fmt = (n) => (Number.isFinite(n) ? String(Math.round(n * 1e6) / 1e6) : '');
 
+/** Whether a parsed object is a project (README "The project") rather than one calibration. */
+const isProject = (v) => !!v && typeof v === 'object' && !Array.isArray(v) && ('curves' in v || 'version' in v);
+
+/** A project from an object or its JSON text; the core checks the rest when it runs. Throws kind 'bad_parameter'. */
+function parseProject(value) {
+  let p = value;
+  if (typeof value === 'string') {
+    try {
+      p = JSON.parse(value);
+    } catch (e) {
+      throw veerError('bad_parameter', `the project is not JSON (${e.message}); give {"version": 1, "depth": [[row, depth], ...], "curves": [{"mnemonic", "track", "scale"}, ...]}`);
+    }
+  }
+  if (!isProject(p) || !Array.isArray(p.curves) || !p.curves.length || !p.curves.every((c) => c && Array.isArray(c.track))) {
+    throw veerError('bad_parameter', 'the project needs "curves": [{"mnemonic": "GR", "track": [x0, x1], "scale": [left, right]}, ...] and "depth": [[row, depth], ...]');
+  }
+  return p;
+}
+
 /** A calibration from an object or its JSON text; throws kind 'bad_parameter'. */
 function parseCalibration(value) {
   let cal = value;
@@ -158,7 +181,7 @@ function parseCalibration(value) {
 
 export class VeerDigitiser extends HTMLElement {
   static get observedAttributes() {
-    return ['src', 'calibration', 'mode'];
+    return ['src', 'calibration', 'project', 'mode'];
   }
 
   constructor() {
@@ -173,13 +196,16 @@ export class VeerDigitiser extends HTMLElement {
       frame: $('.frame'), stage: $('.stage'), drop: $('.drop'), file: $('.file'), scan: $('.scan'), plot: $('.plot'),
       form: $('form'), mode: $('select'), details: $('details'), run: $('.run'), cancel: $('.cancel'),
       progress: $('progress'), stageText: $('.stage-text'), status: $('.status'), name: $('.name'),
+      cal: $('.cal'), projectNote: $('.project-note'), summary: $('summary'),
     };
+    this._project = null; // a project (every curve of a print), when one was given instead of a calibration
     this._scan = null; // {bytes, type, name, header?}
     this._job = null; // {abort: AbortController}
     this._extra = {}; // calibration fields the form does not show (mnemonic, unit, depth_unit)
     this._pending = new Set(); // attribute loads (src, calibration URL) a run waits for
     this._viewer = null;
     this._editor = null;
+    this._editors = [];
     this.result = null;
     this._bind();
   }
@@ -206,6 +232,14 @@ export class VeerDigitiser extends HTMLElement {
   set calibration(v) {
     this._fillForm(parseCalibration(v));
   }
+  /** The project the widget runs (every curve of the print), or null when it holds one calibration. */
+  get project() {
+    return this._project;
+  }
+  set project(v) {
+    if (v === null || v === undefined) this._setProject(null);
+    else this._setProject(parseProject(v));
+  }
   get busy() {
     return !!this._job;
   }
@@ -214,6 +248,7 @@ export class VeerDigitiser extends HTMLElement {
     if (old === value) return;
     if (name === 'mode') this._ui.mode.value = this.mode;
     else if (name === 'calibration' && value) this._track(this._loadCalibration(value));
+    else if (name === 'project' && value) this._track(this._loadProject(value));
     else if (name === 'src' && value) this._track(this._loadSrc(value));
   }
 
@@ -226,9 +261,11 @@ export class VeerDigitiser extends HTMLElement {
 
   /**
    * Digitises `file` (a File, Blob, ArrayBuffer, typed array or URL; the open scan
-   * when omitted) with `calibration` (an object or JSON; the form's when omitted).
-   * Resolves to the `veer-result` detail {curve, meta}; rejects with an Error whose
-   * `kind` the `veer-error` event also carries. A call while one runs cancels that one.
+   * when omitted) with `calibration` (an object or JSON; the form's when omitted), or
+   * with a project (an object or JSON with `curves`: every curve of the print).
+   * Resolves to the `veer-result` detail ({curve, meta} for a calibration, {log,
+   * curves, meta} for a project); rejects with an Error whose `kind` the `veer-error`
+   * event also carries. A call while one runs cancels that one.
    */
   async digitise(file, calibration) {
     this.cancel();
@@ -239,18 +276,30 @@ export class VeerDigitiser extends HTMLElement {
     try {
       await Promise.allSettled([...this._pending]);
       if (file !== undefined && file !== null) this._setScan(await this._read(file), { show: false });
-      if (calibration !== undefined && calibration !== null) this._fillForm(parseCalibration(calibration));
+      if (calibration !== undefined && calibration !== null) {
+        const given = typeof calibration === 'string' ? (() => {
+          try {
+            return JSON.parse(calibration);
+          } catch {
+            return calibration; // parseCalibration says what is wrong
+          }
+        })() : calibration;
+        if (isProject(given)) this._setProject(parseProject(given));
+        else this._fillForm(parseCalibration(given));
+      }
       if (!this._scan) throw veerError('bad_parameter', 'no scan to digitise: drop one, choose one, or pass it to digitise(file)');
       const why = this._missing();
       if (why) {
         this._ui.details.open = true;
         throw veerError('bad_parameter', why);
       }
-      const cal = this._readForm();
+      const project = this._project;
+      const cal = project ? null : this._readForm();
       const scan = this._scan;
       this._clearResult();
       const rt = await loadRuntime();
-      const out = await rt.digitise(scan, cal, this._ui.mode.value, {
+      const run = project ? (...a) => rt.digitiseProject(scan, project, ...a) : (...a) => rt.digitise(scan, cal, ...a);
+      const out = await run(this._ui.mode.value, {
         urls: this._urls(),
         fallbackUrl: this._resolve(this.getAttribute('fallback-url')),
         memoryBytes: Number(this.getAttribute('memory-budget')) * 2 ** 20 || undefined,
@@ -261,7 +310,8 @@ export class VeerDigitiser extends HTMLElement {
         onOpened: this._shown === scan ? undefined : (opened) => this._show(rt, opened),
       });
       if (this._job !== job) throw veerError('cancelled', 'cancelled');
-      this._showResult(rt, out, cal);
+      if (project) this._showProjectResult(rt, out, project);
+      else this._showResult(rt, out, cal);
       this.result = out.result;
       this._emit('veer-result', out.result);
       return out.result;
@@ -377,6 +427,40 @@ export class VeerDigitiser extends HTMLElement {
     this._fillForm(parseCalibration(text));
   }
 
+  async _loadProject(value) {
+    const v = value.trim();
+    if (v.startsWith('{')) {
+      this._setProject(parseProject(v));
+      return;
+    }
+    const url = this._resolve(v);
+    let text;
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      text = await r.text();
+    } catch (e) {
+      throw veerError('network', `the project ${url} could not be loaded (${e.message}); check the project attribute`);
+    }
+    if (this.getAttribute('project') !== value) return; // replaced meanwhile
+    this._setProject(parseProject(text));
+  }
+
+  /** Holds a project (null: back to the one calibration of the form). */
+  _setProject(project) {
+    const ui = this._ui;
+    this._project = project;
+    ui.cal.hidden = !!project;
+    ui.projectNote.hidden = !project;
+    ui.summary.textContent = project ? `Project: ${project.curves.length} curve${project.curves.length === 1 ? '' : 's'}` : 'Calibration';
+    if (project) {
+      const tracks = new Set(project.curves.map((c) => c.track.join(':'))).size;
+      ui.projectNote.textContent = `${project.curves.map((c) => c.mnemonic).join(', ')} in ${tracks} track${tracks === 1 ? '' : 's'}; depth ties ${project.depth?.map((t) => t.join('=')).join(', ') || 'missing'}${project.interval ? `; rows ${project.interval.join(' to ')}` : ''}.`;
+    }
+    this._overlayCalibration();
+    if (this._scan && !this._job) this._status(this._missing() || 'Ready: press Digitise.');
+  }
+
   async _loadSrc(value) {
     this.cancel();
     const scan = await this._read(value);
@@ -469,23 +553,57 @@ export class VeerDigitiser extends HTMLElement {
     this._status(`Digitised ${where} in ${secs} s: ${out.result.curve.length.toLocaleString('en')} samples, ${Math.round(m.coverage * 100)}% of rows traced.${why}`);
   }
 
+  /** A project's result: every curve over the scan and side by side in the plot. */
+  _showProjectResult(rt, out, project) {
+    const ui = this._ui;
+    const { log, curves, meta: m } = out.result;
+    const height = m.image?.[1] ?? this._viewer?.img?.height ?? 0;
+    this._editors = curves.map((c) => new rt.PathEditor(c.path, { rows_per_track_row: c.rows_per_track_row, image_height: height }));
+    ui.stage.classList.add('result');
+    ui.stage.classList.toggle('no-scan', !this._viewer || ui.scan.hidden);
+    if (ui.scan.hidden) ui.drop.hidden = true;
+    ui.plot.hidden = false;
+    if (this._viewer && !ui.scan.hidden) {
+      this._viewer.setOverlay('editor', this._editors[0]);
+      this._viewer.setOverlay('others', this._editors.slice(1).map((editor) => ({ editor, color: 'rgba(29, 95, 209, 0.85)' })));
+      this._viewer.redraw();
+    }
+    const colors = ['#d0143c', '#1d5fd1', '#0a8f3c', '#b35f00', '#7b2cbf', '#00838f'];
+    const tracks = curves.map((c, i) => ({ cal: rt.curveCalibration(project, i), editor: this._editors[i], color: colors[i % colors.length] }));
+    const rows = project.interval ? [Math.min(...project.interval), Math.max(...project.interval)] : [0, Math.max(1, height - 1)];
+    requestAnimationFrame(() => rt.drawLog(ui.plot, tracks, rows, null));
+    ui.progress.value = ui.progress.max;
+    ui.stageText.textContent = 'Done';
+    const where = m.ran === 'browser' ? 'on this device' : `in the cloud${m.cold_start ? ' (cold start)' : ''}`;
+    const why = m.ran !== 'browser' && m.reason ? ` Why the cloud: ${m.reason}.` : '';
+    this._status(`Digitised ${where} in ${(m.elapsed_ms / 1000).toFixed(1)} s: ${curves.map((c) => c.mnemonic).join(', ')} on ${log.depth.length.toLocaleString('en')} depths.${why}`);
+  }
+
   _clearResult() {
     const ui = this._ui;
     this.result = null;
     this._editor = null;
+    this._editors = [];
     ui.plot.hidden = true;
     ui.stage.classList.remove('result');
-    if (this._viewer) this._viewer.setOverlay('editor', null);
+    if (this._viewer) {
+      this._viewer.setOverlay('editor', null);
+      this._viewer.setOverlay('others', null);
+    }
   }
 
   _overlayCalibration() {
     if (!this._viewer) return;
-    const cal = this._missing() ? null : this._readForm();
+    const p = this._project;
+    // With a project, its first curve's track and the depth ties are drawn.
+    const first = p?.curves?.[0];
+    const cal = p ? (first && Array.isArray(p.depth) ? { track: first.track, scale: first.scale, log: !!first.log, depth: p.depth } : null) : this._missing() ? null : this._readForm();
     this._viewer.setOverlay('calibration', cal);
     this._viewer.redraw();
   }
 
   _fillForm(cal) {
+    if (this._project) this._setProject(null);
     const f = this._ui.form.elements;
     f.x0.value = fmt(Number(cal.track[0]));
     f.x1.value = fmt(Number(cal.track[1]));
@@ -503,6 +621,7 @@ export class VeerDigitiser extends HTMLElement {
 
   /** What the form still lacks, in words; null when complete. */
   _missing() {
+    if (this._project) return null; // the core checks a project when it runs
     const f = this._ui.form.elements;
     for (const [name, what] of [['x0', "the track's left column"], ['x1', "the track's right column"], ['left', 'the value at the left edge'], ['right', 'the value at the right edge']]) {
       if (f[name].value.trim() === '' || !Number.isFinite(Number(f[name].value))) return `Calibration: type ${what}.`;
@@ -538,7 +657,8 @@ export class VeerDigitiser extends HTMLElement {
     const count = p.stage === 'model' && p.total > 1 ? ` ${(p.done / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB`
       : p.stage === 'infer' && p.total > 1 ? ` (${p.done}/${p.total})` : '';
     ui.stageText.textContent = `${STAGES[p.stage] || p.stage}${count}`;
-    this._emit('veer-progress', { done: p.done, total: p.total, stage: p.stage });
+    // With a project, `curve` is the index of the curve in progress.
+    this._emit('veer-progress', { done: p.done, total: p.total, stage: p.stage, ...(Number.isInteger(p.curve) ? { curve: p.curve } : {}) });
   }
 
   _setBusy(busy) {
@@ -568,6 +688,9 @@ export class VeerDigitiser extends HTMLElement {
   }
 }
 VeerDigitiser[MARK] = true;
+
+/** Whether a result is a project's ({log, curves, meta}: every curve) rather than one calibration's ({curve, meta}). */
+export const isProjectResult = (result) => !!result && Array.isArray(result.curves) && !!result.log;
 
 /**
  * Registers the element as `name` (default `veer-digitiser`). Loading this module
