@@ -1,6 +1,6 @@
 // What <veer-digitiser> loads on demand (never for its first paint): the worker
-// pool, local-or-cloud runs, and the scan viewer and plot of the page (web/www),
-// imported as they are.
+// pool, and from the page (web/www), imported as they are: the run policy
+// (core/run.js: local or cloud), the scan viewer, the path editor and the plots.
 //
 // One pool per set of file URLs serves every widget on the page (and a second
 // copy of this module too: the pools live on globalThis). Each job holds a worker
@@ -8,17 +8,17 @@
 // other's scans. The first worker downloads the model; more workers start only
 // once it sits in Cache Storage, so the model crosses the network once.
 
-import { VeerClient, Cancelled, deviceBudget, recordSpeed } from '../www/client.js';
-import { ScanViewer } from '../www/viewer.js';
-import { PathEditor } from '../www/editor.js';
-import { drawPlot, drawLog } from '../www/plot.js';
+import { VeerClient, Cancelled } from '../www/core/client.js';
+import { runProject } from '../www/core/run.js';
+import { ScanViewer } from '../www/view/viewer.js';
+import { PathEditor } from '../www/view/editor.js';
+import { drawPlot, drawLog } from '../www/view/plot.js';
 import { curveCalibration } from '../www/project/project.js';
 
 export { ScanViewer, PathEditor, drawPlot, drawLog, curveCalibration };
 
 const POOLS = (globalThis[Symbol.for('veer.digitiser.pools')] ??= new Map());
 
-const veerError = (kind, message) => Object.assign(new Error(message), { kind });
 
 /** A module worker for `url`; one from another origin starts through a same-origin shim. */
 function workerUrlFor(url) {
@@ -131,141 +131,77 @@ export function openScan(urls, scan, { signal, onProgress = () => {} } = {}) {
   });
 }
 
-/** The non-null points of a core `Curve` ({depth: [], value: []}) as [{depth, value}]. */
-function points(curve) {
-  if (Array.isArray(curve)) return curve;
-  const out = [];
-  for (let i = 0; i < curve.depth.length; i++) {
-    const v = curve.value[i];
-    if (v !== null && v !== undefined && Number.isFinite(v)) out.push({ depth: curve.depth[i], value: v });
+/** What the run policy needs from the widget: a pool worker held for the run, the page's limits. */
+function policyOptions(mode, opts) {
+  return {
+    mode,
+    withClient: (fn) => poolFor(opts.urls).use(opts.signal, opts.onProgress || (() => {}), fn),
+    fallbackUrl: opts.fallbackUrl || null,
+    memoryBytes: opts.memoryBytes,
+    maxLocalPixels: opts.maxLocalPixels,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    onOpened: opts.onOpened,
+  };
+}
+
+/** Where and how it ran, for `meta`. */
+function runMeta(out, scan, mode, t0) {
+  const stats = out.curves.map((c) => c.stats).filter(Boolean);
+  const elapsed = Math.round(performance.now() - t0);
+  const base = { elapsed_ms: elapsed, source: scan.name };
+  if (out.ran === 'cloud') {
+    return { ...out.meta, reason: out.why, uploaded: out.shrunk ? out.shrunk.description : null, ...base };
   }
-  return out;
+  return {
+    ran: 'browser',
+    model: stats[0]?.model ?? null,
+    reason: out.plan ? out.plan.reason : mode === 'local' ? 'mode="local" was asked for' : null,
+    ms: { total: elapsed },
+    ...base,
+  };
 }
 
 /**
- * Digitises `scan` ({bytes, type, name}) with `calibration`, on this device or in
- * the cloud fallback as `mode` ('auto' | 'local' | 'cloud') and the planner say.
- * Resolves to {result: {curve, meta}, path, stats}.
+ * Digitises `scan` ({bytes, type, name}) with one `calibration` (as a project of one
+ * curve), on this device or in the cloud fallback as `mode` ('auto' | 'local' | 'cloud')
+ * and the planner say. Resolves to {result: {curve, meta}, path, stats}.
  *
  * opts: {urls, fallbackUrl, memoryBytes, maxLocalPixels, signal, onProgress(p), onOpened({header, pixels})}
  */
 export async function digitise(scan, calibration, mode, opts) {
-  const { urls, fallbackUrl, signal, onProgress = () => {} } = opts;
   const t0 = performance.now();
-  if (mode === 'cloud') {
-    if (!fallbackUrl) throw veerError('bad_parameter', 'mode="cloud" needs a fallback-url: set it to the cloud fallback\'s /digitise address');
-    return cloud(scan, calibration, opts, 'mode="cloud" was asked for', null, t0);
-  }
-  const pool = poolFor(urls);
-  let plan = null;
-  let why = null;
-  let shrunk = null;
-  const local = await pool.use(signal, onProgress, async (client) => {
-    let header = scan.header;
-    if (client.openScan !== scan || !client.scanOpen || !header) {
-      const opened = await client.open(scan.bytes, onProgress, { pixels: !!opts.onOpened });
-      client.openScan = scan;
-      header = scan.header = opened.header;
-      opts.onOpened?.(opened);
-    }
-    if (mode === 'auto') {
-      const trackPx = Math.abs(calibration.track[1] - calibration.track[0]);
-      plan = await client.plan(header, deviceBudget({ memoryBytes: opts.memoryBytes }), trackPx);
-      const px = header.width * header.height;
-      if (opts.maxLocalPixels > 0 && px > opts.maxLocalPixels) {
-        why = `the scan has ${px.toLocaleString('en')} pixels, over this page's limit of ${opts.maxLocalPixels.toLocaleString('en')} on the device`;
-      } else if (plan.decision === 'cloud') {
-        why = plan.reason;
-      }
-      if (why && fallbackUrl) {
-        // Over the cloud's request limit as it is: re-save it compactly while the scan is open here.
-        if (!plan.cloud_fits) shrunk = await client.shrink();
-        return null;
-      }
-    }
-    try {
-      const res = await client.run(calibration, onProgress);
-      recordSpeed(res.stats, (performance.now() - t0) / 1000);
-      return res;
-    } catch (e) {
-      // Out of memory or a crashed worker: the cloud can still do it, calibration kept.
-      if (mode === 'auto' && fallbackUrl && (e.kind === 'memory' || e.kind === 'worker_crashed')) {
-        why = `the run on this device failed (${e.message})`;
-        return null;
-      }
-      throw e;
-    }
+  const c = calibration;
+  const project = {
+    version: 1, depth: c.depth, curves: [{ mnemonic: c.mnemonic || 'CURVE', unit: c.unit || '', track: c.track, scale: c.scale, log: !!c.log, ...(c.seed ? { seed: c.seed } : {}) }],
+    ...(c.depth_unit ? { depth_unit: c.depth_unit } : {}),
+    ...(c.step ? { step: c.step } : {}),
+  };
+  const out = await runProject(scan, project, policyOptions(mode, opts));
+  const run = out.curves[0];
+  const logCurve = out.log.curves[0];
+  const curve = [];
+  out.log.depth.forEach((depth, i) => {
+    const value = logCurve.value[i];
+    if (value !== null && value !== undefined && Number.isFinite(value)) curve.push({ depth, value });
   });
-  if (!local) return cloud(scan, calibration, opts, why, shrunk, t0);
-  const c = local.curve;
+  const meta = runMeta(out, scan, mode, t0);
   return {
     result: {
-      curve: points(c),
+      curve,
       meta: {
-        ran: 'browser',
-        model: local.stats.model,
-        reason: plan ? plan.reason : mode === 'local' ? 'mode="local" was asked for' : null,
-        ms: { total: Math.round(performance.now() - t0) },
-        elapsed_ms: Math.round(performance.now() - t0),
-        coverage: local.stats.coverage,
-        image: [local.stats.image_width, local.stats.image_height],
-        tiles: local.stats.tiles,
-        mnemonic: c.mnemonic,
-        unit: c.unit,
-        depth_unit: c.depth_unit,
-        step: c.step,
-        source: scan.name,
+        ...meta,
+        coverage: run.stats.coverage,
+        image: [run.stats.image_width, run.stats.image_height],
+        tiles: run.stats.tiles,
+        mnemonic: logCurve.mnemonic,
+        unit: logCurve.unit,
+        depth_unit: out.log.depth_unit,
+        step: out.log.step,
       },
     },
-    path: local.path,
-    stats: local.stats,
-  };
-}
-
-async function cloud(scan, calibration, opts, why, shrunk, t0) {
-  const { urls, fallbackUrl, signal, onProgress = () => {} } = opts;
-  const sender = new VeerClient({ fallbackUrl });
-  const send = async (s) => {
-    onProgress({ stage: 'upload', done: 0, total: 1 });
-    return sender.runCloud(s ? s.bytes : scan.bytes, s ? s.content_type : scan.type, calibration, { signal });
-  };
-  let body;
-  try {
-    body = await send(shrunk);
-  } catch (e) {
-    if (e.kind !== 'payload_too_large' || shrunk) throw e;
-    // The fallback says the file is over its request limit: re-save it compactly (1-bit or gray PNG) and send that.
-    shrunk = await poolFor(urls).use(signal, onProgress, async (client) => {
-      if (client.openScan !== scan || !client.scanOpen) {
-        await client.open(scan.bytes, onProgress, { pixels: false });
-        client.openScan = scan;
-      }
-      return client.shrink();
-    });
-    body = await send(shrunk);
-  }
-  onProgress({ stage: 'upload', done: 1, total: 1 });
-  if (!body.path || !body.stats) throw veerError('cloud_error', 'the cloud fallback answered without the traced path; update the fallback server');
-  return {
-    result: {
-      curve: points(body.curve),
-      meta: {
-        ...body.meta,
-        reason: why,
-        uploaded: shrunk ? shrunk.description : null,
-        elapsed_ms: Math.round(performance.now() - t0),
-        coverage: body.stats.coverage,
-        image: [body.stats.image_width, body.stats.image_height],
-        tiles: body.stats.tiles,
-        mnemonic: body.mnemonic,
-        unit: body.unit,
-        depth_unit: body.depth_unit,
-        step: body.step,
-        source: scan.name,
-      },
-    },
-    path: body.path,
-    stats: body.stats,
+    path: run.path,
+    stats: run.stats,
   };
 }
 
@@ -277,90 +213,20 @@ async function cloud(scan, calibration, opts, why, shrunk, t0) {
  * uncertain?}, the shape of a local run of the page, wherever it ran.
  */
 export async function digitiseProject(scan, project, mode, opts) {
-  const { urls, fallbackUrl, signal, onProgress = () => {} } = opts;
   const t0 = performance.now();
-  const meta = (extra) => ({ elapsed_ms: Math.round(performance.now() - t0), source: scan.name, ...extra });
-  const viaCloud = async (why, shrunk) => {
-    const sender = new VeerClient({ fallbackUrl });
-    const send = (s) => {
-      onProgress({ stage: 'upload', done: 0, total: 1 });
-      return sender.runCloud(s ? s.bytes : scan.bytes, s ? s.content_type : scan.type, project, { signal });
-    };
-    let body;
-    try {
-      body = await send(shrunk);
-    } catch (e) {
-      if (e.kind !== 'payload_too_large' || shrunk) throw e;
-      shrunk = await poolFor(urls).use(signal, onProgress, async (client) => {
-        if (client.openScan !== scan || !client.scanOpen) {
-          await client.open(scan.bytes, onProgress, { pixels: false });
-          client.openScan = scan;
-        }
-        return client.shrink();
-      });
-      body = await send(shrunk);
-    }
-    onProgress({ stage: 'upload', done: 1, total: 1 });
-    if (!body.log || !Array.isArray(body.curves)) throw veerError('cloud_error', 'the cloud fallback answered without the project\'s curves; update the fallback server');
-    return { result: { log: body.log, curves: body.curves, meta: meta({ ...body.meta, reason: why, uploaded: shrunk ? shrunk.description : null }) } };
-  };
-  if (mode === 'cloud') {
-    if (!fallbackUrl) throw veerError('bad_parameter', 'mode="cloud" needs a fallback-url: set it to the cloud fallback\'s /digitise address');
-    return viaCloud('mode="cloud" was asked for', null);
-  }
-  let plan = null;
-  let why = null;
-  let shrunk = null;
-  const local = await poolFor(urls).use(signal, onProgress, async (client) => {
-    let header = scan.header;
-    if (client.openScan !== scan || !client.scanOpen || !header) {
-      const opened = await client.open(scan.bytes, onProgress, { pixels: !!opts.onOpened });
-      client.openScan = scan;
-      header = scan.header = opened.header;
-      opts.onOpened?.(opened);
-    }
-    if (mode === 'auto') {
-      const trackPx = Math.max(...(project.curves || []).map((c) => Math.abs(c.track[1] - c.track[0])).filter(Number.isFinite), 1);
-      plan = await client.plan(header, deviceBudget({ memoryBytes: opts.memoryBytes }), trackPx);
-      const px = header.width * header.height;
-      if (opts.maxLocalPixels > 0 && px > opts.maxLocalPixels) {
-        why = `the scan has ${px.toLocaleString('en')} pixels, over this page's limit of ${opts.maxLocalPixels.toLocaleString('en')} on the device`;
-      } else if (plan.decision === 'cloud') {
-        why = plan.reason;
-      }
-      if (why && fallbackUrl) {
-        if (!plan.cloud_fits) shrunk = await client.shrink();
-        return null;
-      }
-    }
-    try {
-      const out = await client.runProject(project, (p) => onProgress({ stage: p.stage, done: p.done, total: p.total, curve: p.curve }));
-      const runs = out.curves.filter((c) => c.stats);
-      if (runs.length) recordSpeed({ track_rows: runs[0].stats.track_rows, track_cols: runs[0].stats.track_cols }, (performance.now() - t0) / 1000 / runs.length);
-      return out;
-    } catch (e) {
-      if (mode === 'auto' && fallbackUrl && (e.kind === 'memory' || e.kind === 'worker_crashed')) {
-        why = `the run on this device failed (${e.message})`;
-        return null;
-      }
-      throw e;
-    }
-  });
-  if (!local) return viaCloud(why, shrunk);
-  const stats = local.curves.map((c) => c.stats).filter(Boolean);
+  const out = await runProject(scan, project, policyOptions(mode, opts));
+  const stats = out.curves.map((c) => c.stats).filter(Boolean);
+  const meta = runMeta(out, scan, mode, t0);
   return {
     result: {
-      log: local.log,
-      curves: local.curves,
-      meta: meta({
-        ran: 'browser',
-        model: stats[0]?.model ?? null,
-        reason: plan ? plan.reason : mode === 'local' ? 'mode="local" was asked for' : null,
-        ms: { total: Math.round(performance.now() - t0) },
+      log: out.log,
+      curves: out.curves,
+      meta: {
+        ...meta,
         coverage: stats.length ? Math.min(...stats.map((s) => s.coverage)) : null,
         image: stats[0] ? [stats[0].image_width, stats[0].image_height] : null,
         tiles: stats.reduce((n, s) => n + s.tiles, 0),
-      }),
+      },
     },
   };
 }

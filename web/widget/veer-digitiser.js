@@ -15,7 +15,7 @@ const TAG = 'veer-digitiser';
 const MARK = Symbol.for('veer.digitiser.element');
 const HERE = import.meta.url;
 const DEFAULTS = {
-  worker: new URL('../www/worker.js', HERE).href,
+  worker: new URL('../www/core/worker.js', HERE).href,
   wasm: new URL('../www/pkg/veer_web_bg.wasm', HERE).href,
   model: new URL('../www/models/veernet-int8.onnx', HERE).href,
   manifest: new URL('../www/pkg/model-manifest.json', HERE).href,

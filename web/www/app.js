@@ -3,10 +3,11 @@
 // of them in one file. The page's state is a project (project/project.js: the
 // core's contract), autosaved in the browser per scan (project/store.js).
 
-import { VeerClient, deviceBudget, recordSpeed } from './client.js';
-import { ScanViewer, depthAt } from './viewer.js';
-import { PathEditor } from './editor.js';
-import { drawLog } from './plot.js';
+import { VeerClient, deviceBudget } from './core/client.js';
+import { runProject } from './core/run.js';
+import { ScanViewer, depthAt } from './view/viewer.js';
+import { PathEditor } from './view/editor.js';
+import { drawLog } from './view/plot.js';
 import { WELL_FIELDS, newProject, newCurve, fromCore, coreProject, curveCalibration, missing as missingFor, uniqueMnemonic } from './project/project.js';
 import { sha256Hex, loadRecord, Autosave, rememberWell, recallWell, knownWells } from './project/store.js';
 
@@ -15,7 +16,7 @@ const here = new URL('./', import.meta.url);
 const params = new URLSearchParams(location.search);
 
 const client = new VeerClient({
-  workerUrl: new URL('worker.js', here),
+  workerUrl: new URL('core/worker.js', here),
   wasmUrl: new URL('pkg/veer_web_bg.wasm', here),
   modelUrl: new URL(params.get('model') || 'models/veernet-int8.onnx', here),
   manifestUrl: new URL(params.get('manifest') || 'pkg/model-manifest.json', here),
@@ -185,6 +186,8 @@ async function openFile(file) {
       client.open(bytes, (p) => setProgress(p.stage, p.done, p.total)),
     ]);
     state.header = header;
+    state.file.header = header;
+    client.openScan = state.file; // the run policy re-opens it only in a fresh worker
     state.image = { width: header.width, height: header.height, pixels };
     let record = null;
     try {
@@ -810,77 +813,47 @@ async function runCurves(indices) {
       return;
     }
   }
-  const choice = $('where').value;
+  const mode = $('where').value;
   try {
-    for (const i of indices) {
-      const curve = state.project.curves[i];
-      let where = choice;
-      if (choice === 'auto') {
-        const plan = await showPlan();
-        where = plan && plan.decision === 'cloud' ? 'cloud' : 'local';
-      }
-      resetProgress(['infer', 'trace']);
-      const t0 = performance.now();
-      if (where === 'local') {
-        try {
-          await runLocal(curve, t0);
-        } catch (err) {
-          // Out of memory or a crashed worker: the cloud can still do it (the project is kept).
-          if (choice === 'auto' && (err.kind === 'memory' || err.kind === 'worker_crashed')) {
-            setStatus(`${TITLES[err.kind]} Sending the scan to the cloud instead…`);
-            await runCloud(curve, performance.now(), `local run failed (${err.message})`);
-          } else throw err;
-        }
-      } else {
-        await runCloud(curve, t0, choice === 'cloud' ? 'chosen' : state.plan?.reason);
-      }
-    }
+    for (const i of indices) await runCurve(state.project.curves[i], mode);
   } catch (err) {
     if (err.kind === 'cancelled') return;
     showError(err);
   } finally {
+    cloudAbort = null;
     setBusy(false);
   }
 }
 
-/** The project the worker or the cloud runs for one curve: only it, traced afresh. */
-const runProjectFor = (curve) => coreProject(state.project, { curves: [curve], edited: false });
-
-async function runLocal(curve, t0) {
-  setBusy(true, `Digitising ${curve.mnemonic.trim()} on this device…`);
-  const out = await client.runProject(runProjectFor(curve), (p) => setProgress(p.stage, p.done, p.total));
-  const res = out.curves[0];
-  const seconds = (performance.now() - t0) / 1000;
-  recordSpeed(res.stats, seconds);
-  showResult(curve, res, { ran: 'device', model: `veernet-${res.stats.model}`, seconds, memory: out.memory });
-}
-
-async function runCloud(curve, t0, why) {
-  setBusy(true, `Sending the scan to the cloud fallback for ${curve.mnemonic.trim()}…`);
+/** Runs one curve where the run policy (core/run.js) says: only it, traced afresh. */
+async function runCurve(curve, mode) {
+  const name = curve.mnemonic.trim();
+  resetProgress(['infer', 'trace']);
+  setBusy(true, `Digitising ${name}…`);
   cloudAbort = new AbortController();
-  setProgress('infer', 0, 1);
-  let bytes = state.file.bytes;
-  let type = state.file.type;
-  let shrunk = null;
-  if (state.plan && !state.plan.cloud_fits) {
-    // Over the request limit as it is: re-save it compactly first (the core's PNG encoder).
-    setStatus('Re-saving the scan compactly for upload…');
-    shrunk = await client.shrink();
-    bytes = shrunk.bytes;
-    type = shrunk.content_type;
-    setStatus(`Sending the scan to the cloud fallback (${shrunk.description})…`);
-  }
-  const body = await client.runCloud(bytes, type, runProjectFor(curve), { signal: cloudAbort.signal });
-  cloudAbort = null;
-  setProgress('decode', 1, 1);
-  setProgress('infer', 1, 1);
-  setProgress('trace', 1, 1);
+  const t0 = performance.now();
+  const plan = await showPlan();
+  const out = await runProject(state.file, coreProject(state.project, { curves: [curve], edited: false }), {
+    mode,
+    plan,
+    withClient: (fn) => fn(client),
+    fallbackUrl: client.opts.fallbackUrl,
+    signal: cloudAbort.signal,
+    onProgress: (p) => p.stage !== 'upload' && setProgress(p.stage, p.done, p.total),
+    onRoute: ({ where, why, shrunk }) => {
+      if (where === 'device') setStatus(`Digitising ${name} on this device…`);
+      else if (where === 'shrink') setStatus('Re-saving the scan compactly for upload…');
+      else {
+        setProgress('infer', 0, 1);
+        setStatus(`${/local run failed/.test(why || '') ? 'The device could not finish: ' : ''}sending the scan to the cloud fallback for ${name}${shrunk ? ` (${shrunk.description})` : ''}…`);
+      }
+    },
+  });
+  if (out.ran === 'cloud') for (const s of ['decode', 'infer', 'trace']) setProgress(s, 1, 1);
   const seconds = (performance.now() - t0) / 1000;
-  const res = body.curves?.[0];
-  if (!res?.path || !res.stats) {
-    throw Object.assign(new Error('the cloud fallback answered without the traced path; update the fallback server'), { kind: 'cloud_error' });
-  }
-  showResult(curve, res, { ran: 'cloud', model: `veernet-${body.meta?.model || 'fp32'}`, seconds, meta: body.meta, why, shrunk });
+  const res = out.curves[0];
+  const model = `veernet-${out.ran === 'device' ? res.stats.model : out.meta?.model || 'fp32'}`;
+  showResult(curve, res, { ran: out.ran, model, seconds, memory: out.memory, meta: out.meta, why: out.why, shrunk: out.shrunk });
 }
 
 /** A run's curve `{path, rows_per_track_row, stats, uncertain?}` becomes the curve's path. */

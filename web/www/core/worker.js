@@ -14,7 +14,7 @@
 // Messages out: {id, type: 'progress', stage, done, total}
 //               {id, type: 'done', result} | {id, type: 'error', error: {kind, message}}
 
-import init, * as veer from './pkg/veer_web.js';
+import init, * as veer from '../pkg/veer_web.js';
 import { loadModel } from './model-cache.js';
 
 let digitiser = null;
