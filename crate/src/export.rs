@@ -41,6 +41,9 @@ pub struct Curve {
     pub depth: Vec<f64>,
     /// Values, `None` where no curve was found (null in LAS, left out of CSV and JSON).
     pub value: Vec<Option<f64>>,
+    /// Depth ranges `[shallow, deep]` where the trace is unsure and a person should look
+    /// (`trace::uncertain_rows`), in depth order; empty when nothing was marked.
+    pub uncertain: Vec<[f64; 2]>,
 }
 
 /// One non-null point of a [`Curve`], the element of the JSON `curve` array.
@@ -210,6 +213,7 @@ pub fn resample(samples: &[Sample], p: &ResampleParams<'_>) -> Result<Curve> {
         step,
         depth,
         value,
+        uncertain: Vec::new(),
     })
 }
 
@@ -287,7 +291,8 @@ pub fn to_csv(curve: &Curve) -> String {
 }
 
 /// JSON in the HTTP contract's shape: `{"curve":[{"depth":..,"value":..}], "meta":
-/// meta}` with the non-null points, plus `mnemonic`, `unit`, `depth_unit` and `step`.
+/// meta}` with the non-null points, plus `mnemonic`, `unit`, `depth_unit`, `step` and
+/// `uncertain` (depth ranges `[shallow, deep]` to review).
 pub fn to_json(curve: &Curve, meta: &serde_json::Value) -> String {
     let body = serde_json::json!({
         "curve": curve.points(),
@@ -296,6 +301,7 @@ pub fn to_json(curve: &Curve, meta: &serde_json::Value) -> String {
         "unit": curve.unit,
         "depth_unit": curve.depth_unit,
         "step": curve.step,
+        "uncertain": curve.uncertain,
     });
     body.to_string()
 }
@@ -471,6 +477,7 @@ mod tests {
             step: 0.1,
             depth: vec![1000.1, 1000.2, 1000.3, 1000.4],
             value: vec![Some(45.123456789), None, Some(0.000123456), Some(-3.0)],
+            uncertain: vec![],
         }
     }
 

@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::model::{segment, Model};
 use crate::preprocess::prepare_track;
 use crate::project::{Project, ProjectCurve, RowWindow};
-use crate::trace::{trace_with_ink, Seed, TraceParams};
+use crate::trace::{stretches, trace_with_ink, uncertain_rows, Seed, TraceParams};
 use crate::MODEL_WIDTH;
 
 /// Longest stretch without ink, in rows of the resized track (6% of its width),
@@ -65,6 +65,9 @@ pub struct Digitised {
     /// The traced path in scan pixels, `[x, y]`, one per traced row (gaps left out),
     /// for drawing over the scan.
     pub path: Vec<[f64; 2]>,
+    /// Scan rows `[top, bottom]` where the trace is unsure, top to bottom: the stretches a
+    /// person should review (the curve's `uncertain` holds the same as depths).
+    pub uncertain: Vec<[f64; 2]>,
     /// What the run saw.
     pub stats: RunStats,
 }
@@ -150,13 +153,19 @@ fn digitise_rows(
         .filter_map(|(row, col)| col.map(|c| [track.source_x(f64::from(c)), track.source_y(row as f64) + top]))
         .collect();
     let rows_per_track_row = track.src_height as f64 / track.height as f64;
-    let (curve, path) = calibrate_path(&path, calibration, rows_per_track_row)?;
+    let (mut curve, path) = calibrate_path(&path, calibration, rows_per_track_row)?;
+    let uncertain: Vec<[f64; 2]> = stretches(&uncertain_rows(&map, Some(&track.data), &columns))
+        .into_iter()
+        .map(|[a, b]| [track.source_y(a as f64 - 0.5) + top, track.source_y(b as f64 + 0.5) + top])
+        .collect();
+    curve.uncertain = uncertain_depths(&uncertain, calibration);
     progress(Progress { stage: Stage::Export, done: 1, total: 1 });
 
     let found = columns.iter().filter(|c| c.is_some()).count();
     Ok(Digitised {
         curve,
         path,
+        uncertain,
         stats: RunStats {
             image_width: scan_size.0,
             image_height: scan_size.1,
@@ -189,6 +198,9 @@ pub struct CurveRun {
     pub path: Vec<[f64; 2]>,
     /// Scan rows per row of the resized track (sets how far gaps are bridged on export).
     pub rows_per_track_row: f64,
+    /// Scan rows `[top, bottom]` where the trace is unsure (as [`Digitised::uncertain`]);
+    /// empty for a hand-edited path.
+    pub uncertain: Vec<[f64; 2]>,
     /// The run's figures; `None` for a curve exported from its hand-edited path.
     pub stats: Option<RunStats>,
 }
@@ -242,6 +254,7 @@ pub fn digitise_project(
             }
             .map_err(|e| name_curve(e, &spec.mnemonic))?;
             digitised.path.retain(|p| window.contains(p[1]));
+            digitised.uncertain.retain(|&[a, b]| window.contains(a) || window.contains(b));
             let mut stats = digitised.stats;
             // Excluded rows are blank: coverage counts the traced rows only.
             stats.coverage = (stats.coverage / window.traced_fraction()).min(1.0);
@@ -249,6 +262,7 @@ pub fn digitise_project(
                 mnemonic: spec.mnemonic.clone(),
                 path: digitised.path,
                 rows_per_track_row: stats.rows_per_track_row,
+                uncertain: digitised.uncertain,
                 stats: Some(stats),
             }
         };
@@ -296,6 +310,7 @@ pub fn project_log(project: &Project, height: u32, runs: &[CurveRun]) -> Result<
                 *v = None;
             }
         }
+        curve.uncertain = uncertain_depths(&run.uncertain, &cal);
         curves.push(curve);
     }
     Log::from_curves(&curves)
@@ -308,6 +323,7 @@ impl CurveRun {
             mnemonic: spec.mnemonic.clone(),
             path: e.path.clone(),
             rows_per_track_row: e.rows_per_track_row,
+            uncertain: Vec::new(),
             stats: None,
         })
     }
@@ -332,6 +348,21 @@ fn name_curve(e: Error, mnemonic: &str) -> Error {
         Error::NoCurve(m) => Error::NoCurve(format!("curve {mnemonic}: {m}")),
         other => other,
     }
+}
+
+/// Scan-row stretches as depth ranges `[shallow, deep]`, in depth order.
+fn uncertain_depths(rows: &[[f64; 2]], calibration: &Calibration) -> Vec<[f64; 2]> {
+    let depths = calibration.depth_axis();
+    let mut out: Vec<[f64; 2]> = rows
+        .iter()
+        .map(|&[a, b]| {
+            let (da, db) = (depths.depth_at(a), depths.depth_at(b));
+            [da.min(db), da.max(db)]
+        })
+        .filter(|[a, b]| a.is_finite() && b.is_finite())
+        .collect();
+    out.sort_by(|x, y| x[0].total_cmp(&y[0]));
+    out
 }
 
 /// Calibrate a traced path (scan pixels `[x, y]`, rows without a curve left

@@ -103,10 +103,13 @@
 
 use crate::error::{Error, Result};
 
+mod confidence;
 mod ends;
 mod grid;
 mod occluded;
 mod straight;
+
+pub use confidence::{stretches, uncertain_rows};
 
 /// Curve-ink probability for a resized track, quantised to `u8` (0 = 0.0, 255 = 1.0),
 /// row-major, `width` columns (the model width) by `height` rows.

@@ -393,9 +393,10 @@ impl<S: ModelSource> App<S> {
 }
 
 /// The JSON answer of a run: the shape of a local run (`log`: every curve on one depth
-/// index; `curves`: each curve's `path`, `rows_per_track_row` and `stats`) and `meta`.
-/// A run of one curve also carries the single-curve fields (`curve`, `mnemonic`, `unit`,
-/// `depth_unit`, `step`, `path`, `stats`) that callers of the one-curve query read.
+/// index, each curve with the depth ranges to review; `curves`: each curve's `path`,
+/// `rows_per_track_row`, `uncertain` scan rows and `stats`) and `meta`. A run of one curve
+/// also carries the single-curve fields (`curve`, `mnemonic`, `unit`, `depth_unit`,
+/// `step`, `uncertain`, `path`, `stats`) that callers of the one-curve query read.
 fn answer(out: &DigitisedProject, meta: Value) -> Value {
     let rounded = |path: &[[f64; 2]]| path.iter().map(|[x, y]| [round2(*x), round2(*y)]).collect::<Vec<_>>();
     let curves: Vec<Value> = out
@@ -406,6 +407,7 @@ fn answer(out: &DigitisedProject, meta: Value) -> Value {
                 "mnemonic": c.mnemonic,
                 "path": rounded(&c.path),
                 "rows_per_track_row": c.rows_per_track_row,
+                "uncertain": rounded(&c.uncertain),
                 "stats": c.stats,
             })
         })
@@ -417,6 +419,7 @@ fn answer(out: &DigitisedProject, meta: Value) -> Value {
         body["unit"] = json!(curve.unit);
         body["depth_unit"] = json!(curve.depth_unit);
         body["step"] = json!(curve.step);
+        body["uncertain"] = json!(curve.uncertain);
         body["path"] = json!(rounded(&run.path));
         body["stats"] = json!(run.stats);
     }

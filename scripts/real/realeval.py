@@ -18,7 +18,9 @@ Scoring (per print, over the rows of its true stretches):
   true curve passes through within that row (half a row up and down, linearly between row
   centres): where the pen sweeps sideways, any column it drew in that row is on the curve;
 * mean error: over traced rows; off: the share of traced rows whose error exceeds 0.05 track widths;
-  coverage: the share of true rows that were traced at all.
+  coverage: the share of true rows that were traced at all;
+* marked: the share of traced rows veer marks uncertain (its JSON's `uncertain` depth ranges); and the
+  share of the rows off the curve that are marked.
 """
 import argparse
 import csv
@@ -110,7 +112,7 @@ def nearest_dark(ink, track, seed):
 
 def run_veer(p, veer, model=None, extra=(), seeded=True):
     """veer digitise on the whole print (seeded unless told otherwise), one value per scan row
-    (value = scan column); NaN where veer left a gap."""
+    (value = scan column; NaN where veer left a gap), and the rows veer marks uncertain."""
     x0, x1 = p["track"]
     sx, sy = p["seed"]
     h = Image.open(scan_path(p)).size[1]
@@ -131,7 +133,10 @@ def run_veer(p, veer, model=None, extra=(), seeded=True):
         r = int(round(s["depth"]))
         if 0 <= r < h:
             cols[r] = s["value"]
-    return cols
+    marked = np.zeros(h, dtype=bool)
+    for a, b in doc.get("uncertain", []):
+        marked[max(0, int(np.floor(a))):min(h, int(np.ceil(b)) + 1)] = True
+    return cols, marked
 
 
 def save_trace(path, rows, cols):
@@ -342,7 +347,9 @@ def row_errors(trace, truth, rows, width):
     return err  # NaN where the trace has no value
 
 
-def score(trace, truth, rows, width):
+def score(trace, truth, rows, width, marked=None):
+    """The figures of one trace; with `marked` (rows the tracer marks uncertain), also the share
+    of traced rows marked and the share of rows off the curve that are marked."""
     rows = rows[np.isfinite(truth[rows])]
     err = row_errors(trace, truth, rows, width)
     traced = np.isfinite(err)
@@ -353,6 +360,10 @@ def score(trace, truth, rows, width):
         "off": float(off.sum() / max(1, traced.sum())),
         "coverage": float(traced.mean()),
     }
+    if marked is not None:
+        m = marked[rows]
+        s["marked"] = float((m & traced).sum() / max(1, traced.sum()))
+        s["off_marked"] = float((m & off).sum() / off.sum()) if off.any() else 1.0
     return s, err
 
 
@@ -362,10 +373,11 @@ def score(trace, truth, rows, width):
 COLOURS = {"truth": (0, 170, 0), "veer": (220, 0, 0), "nearest": (0, 90, 255), "start": (220, 0, 0)}
 
 
-def overlay(ink, track, rows, traces, out, err=None, margin=44):
+def overlay(ink, track, rows, traces, out, err=None, marked=None, margin=44):
     """Full-resolution picture of the track over rows: scan gray, each trace a dot per row; a
     ruler of scan rows (every 25) on the left and of scan columns (every 50) in light ticks;
-    rows veer has off the curve marked in the left margin (red)."""
+    rows veer has off the curve marked in the left margin (red), and beside them the rows veer
+    marks uncertain (orange)."""
     x0, x1 = track
     r0, r1 = rows
     a = ink[r0:r1 + 1, max(0, x0 - 4):x1 + 5]
@@ -393,6 +405,10 @@ def overlay(ink, track, rows, traces, out, err=None, margin=44):
         for r in range(r0, r1 + 1):
             if np.isfinite(err[r]) and err[r] > OFF:
                 d.line([margin - 12, r - r0, margin - 8, r - r0], fill=(220, 0, 0))
+    if marked is not None:
+        for r in range(r0, r1 + 1):
+            if marked[r]:
+                d.line([margin - 18, r - r0, margin - 14, r - r0], fill=(255, 140, 0))
     pad.save(out)
 
 
@@ -404,7 +420,7 @@ def cmd_start(args):
     for p in load_prints():
         if args.print and p["name"] != args.print:
             continue
-        cols = run_veer(p, args.veer, args.model)
+        cols, _ = run_veer(p, args.veer, args.model)
         path = HERE / "truth" / f"{p['name']}.start.csv"
         save_trace(path, truth_rows(p), cols)
         print(f"{p['name']}: starting trace written to {path}")
@@ -434,6 +450,11 @@ def cmd_review(args):
     print(f"overlays in {args.out}")
 
 
+def fmt_marked(s):
+    return (f"; marked uncertain {100 * s['marked']:.1f} % of rows, "
+            f"{100 * s['off_marked']:.0f} % of the rows off") if "marked" in s else ""
+
+
 def fmt(s):
     return f"{s['mean_error']:.4f} mean, {100 * s['off']:.1f} % off, {100 * s['coverage']:.1f} % coverage"
 
@@ -441,20 +462,20 @@ def fmt(s):
 def cmd_eval(args):
     results = {}
     os.makedirs(args.out, exist_ok=True)
-    ok = True
+    ok = marks_ok = True
     for p in load_prints():
         ink = load_ink(p)
         h = ink.shape[0]
         truth, _ = load_truth(p, h)
         rows = truth_rows(p)
         width = p["track"][1] - p["track"][0]
-        veer_cols = run_veer(p, args.veer, args.model, seeded=not args.unseeded)
+        veer_cols, marked = run_veer(p, args.veer, args.model, seeded=not args.unseeded)
         near = nearest_dark(ink, p["track"], p["seed"])
-        sv, ev = score(veer_cols, truth, rows, width)
+        sv, ev = score(veer_cols, truth, rows, width, marked)
         sn, _ = score(near, truth, rows, width)
         results[p["name"]] = {"veer": sv, "nearest": sn}
         print(f"{p['name']} ({sv['rows']} true rows)")
-        print(f"  veer     {fmt(sv)}")
+        print(f"  veer     {fmt(sv)}{fmt_marked(sv)}")
         print(f"  nearest  {fmt(sn)}")
         errs = np.full(h, np.nan)
         errs[rows[np.isfinite(truth[rows])]] = ev
@@ -463,14 +484,19 @@ def cmd_eval(args):
                 overlay(ink, p["track"], (r, min(bottom, r + args.size - 1)),
                         {"truth": truth, "nearest": near, "veer": veer_cols} if args.nearest else
                         {"truth": truth, "veer": veer_cols},
-                        Path(args.out) / f"{p['name']}-{r}.png", errs)
+                        Path(args.out) / f"{p['name']}-{r}.png", errs, marked)
         good = sv["off"] <= 0.02 and sv["mean_error"] <= 0.01 and sv["coverage"] >= 0.98
         ok &= good
+        marks_ok &= sv["marked"] <= 0.10 and sv["off_marked"] >= 0.80
     (Path(args.out) / "results.json").write_text(json.dumps(results, indent=2))
     print(f"overlays and results.json in {args.out} (truth green, veer red, nearest-dark blue with "
           f"--nearest; left margin: veer off the curve)")
     print("within the bounds (off <= 2 %, mean <= 0.01, coverage >= 98 %) on every print" if ok
           else "not within the bounds (off <= 2 %, mean <= 0.01, coverage >= 98 %) on every print")
+    print("uncertain marks within the bounds (at most 10 % of rows marked, at least 80 % of the rows off "
+          "among them) on every print" if marks_ok else
+          "uncertain marks not within the bounds (at most 10 % of rows marked, at least 80 % of the rows "
+          "off among them) on every print")
 
 
 def main():

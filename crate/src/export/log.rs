@@ -36,6 +36,8 @@ pub struct LogCurve {
     pub unit: String,
     /// One value per depth of the log, `None` where the curve has none.
     pub value: Vec<Option<f64>>,
+    /// Depth ranges `[shallow, deep]` where the trace is unsure (as [`Curve::uncertain`]).
+    pub uncertain: Vec<[f64; 2]>,
 }
 
 /// Header facts for the LAS writers. Empty strings are written as blank values.
@@ -65,6 +67,7 @@ impl Log {
                 mnemonic: curve.mnemonic.clone(),
                 unit: curve.unit.clone(),
                 value: curve.value.clone(),
+                uncertain: curve.uncertain.clone(),
             }],
         }
     }
@@ -105,7 +108,7 @@ impl Log {
                         value[k as usize] = *v;
                     }
                 }
-                LogCurve { mnemonic: c.mnemonic.clone(), unit: c.unit.clone(), value }
+                LogCurve { mnemonic: c.mnemonic.clone(), unit: c.unit.clone(), value, uncertain: c.uncertain.clone() }
             })
             .collect();
         Ok(Log { depth_unit: first.depth_unit.clone(), step, depth, curves })
@@ -120,6 +123,7 @@ impl Log {
             step: self.step,
             depth: self.depth.clone(),
             value: c.value.clone(),
+            uncertain: c.uncertain.clone(),
         })
     }
 
@@ -236,13 +240,18 @@ pub fn log_to_csv(log: &Log) -> String {
 }
 
 /// JSON: `{"depth_unit", "step", "curves": [{"mnemonic", "unit", "curve":
-/// [{"depth", "value"}]}], "meta": meta}` with each curve's non-null points.
+/// [{"depth", "value"}], "uncertain": [[shallow, deep]]}], "meta": meta}` with each
+/// curve's non-null points and the depth ranges to review.
 pub fn log_to_json(log: &Log, meta: &serde_json::Value) -> String {
     let curves: Vec<serde_json::Value> = log
         .curves
         .iter()
         .enumerate()
-        .map(|(i, c)| serde_json::json!({ "mnemonic": c.mnemonic, "unit": c.unit, "curve": log.points(i) }))
+        .map(|(i, c)| {
+            serde_json::json!({
+                "mnemonic": c.mnemonic, "unit": c.unit, "curve": log.points(i), "uncertain": c.uncertain,
+            })
+        })
         .collect();
     serde_json::json!({ "depth_unit": log.depth_unit, "step": log.step, "curves": curves, "meta": meta }).to_string()
 }
@@ -304,6 +313,9 @@ pub fn log_to_las(log: &Log, info: &LasInfo) -> String {
     out.push_str(&other("Model", &info.model));
     out.push_str(&other("Date digitised", &info.date));
     out.push_str(&other("Calibration", &info.calibration_json));
+    for (name, c) in names.iter().zip(&log.curves) {
+        out.push_str(&uncertain_lines(name, &log.depth_unit, dec, &c.uncertain));
+    }
     out.push_str("~A  DEPT");
     for name in &names {
         out.push(' ');
@@ -324,6 +336,23 @@ pub fn log_to_las(log: &Log, info: &LasInfo) -> String {
     out
 }
 
+/// The `~O` lines that list where a curve's trace is unsure, ten ranges a line
+/// (`GR uncertain (review), 3 ranges: 1200.5-1210 FT, ...`); none when nothing was marked.
+fn uncertain_lines(name: &str, depth_unit: &str, dec: usize, ranges: &[[f64; 2]]) -> String {
+    let unit = depth_unit.chars().filter(|c| !c.is_control()).collect::<String>();
+    let mut out = String::new();
+    for (k, chunk) in ranges.chunks(10).enumerate() {
+        let list: Vec<String> =
+            chunk.iter().map(|[a, b]| format!("{}-{} {unit}", format_depth(*a, dec), format_depth(*b, dec))).collect();
+        if k == 0 {
+            out.push_str(&format!("{name} uncertain (review), {} ranges: {}\n", ranges.len(), list.join(", ")));
+        } else {
+            out.push_str(&format!("{name} uncertain (cont.): {}\n", list.join(", ")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -337,6 +366,7 @@ mod tests {
             step: 0.5,
             depth: (0..values.len()).map(|i| start + 0.5 * i as f64).collect(),
             value: values.to_vec(),
+            uncertain: vec![],
         }
     }
 
@@ -412,5 +442,25 @@ mod tests {
         assert_eq!(field("UWI"), ("15-051-25940".into(), "UNIQUE WELL ID".into()));
         assert_eq!(field("DATE"), ("2026-12-07".into(), "DATE DIGITISED".into()));
         assert_eq!(field("COMP"), ("".into(), "COMPANY".into()));
+    }
+
+    #[test]
+    fn uncertain_ranges_travel_to_json_and_las() {
+        let mut a = curve("GR", 100.0, &[Some(1.0), Some(2.0), Some(3.0)]);
+        a.uncertain = (0..12).map(|i| [100.0 + f64::from(i), 100.5 + f64::from(i)]).collect();
+        let b = curve("SP", 100.0, &[Some(1.0), Some(2.0), Some(3.0)]);
+        let log = Log::from_curves(&[a, b]).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&log_to_json(&log, &serde_json::json!({}))).unwrap();
+        assert_eq!(json["curves"][0]["uncertain"][11], serde_json::json!([111.0, 111.5]));
+        assert_eq!(json["curves"][1]["uncertain"], serde_json::json!([]));
+        let one = log.curve(0).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&to_json(&one, &serde_json::json!({}))).unwrap();
+        assert_eq!(json["uncertain"][0], serde_json::json!([100.0, 100.5]));
+
+        let las = log_to_las(&log, &LasInfo::default());
+        let other = las.split("~Other Information\n").nth(1).unwrap().split("~A").next().unwrap();
+        assert!(other.contains("GR uncertain (review), 12 ranges: 100.0-100.5 FT, 101.0-101.5 FT,"), "{other}");
+        assert!(other.contains("GR uncertain (cont.): 110.0-110.5 FT, 111.0-111.5 FT\n"), "{other}");
+        assert!(!other.contains("SP uncertain"), "{other}");
     }
 }

@@ -127,6 +127,14 @@ async fn a_project_runs_every_curve_in_one_request() {
         assert!(path.len() > 500, "{}: {} points", c["mnemonic"], path.len());
         assert!(path.iter().all(|p| (6000.0..=7001.0).contains(&p[1].as_f64().unwrap_or(-1.0))));
         assert!(c["stats"]["coverage"].as_f64().is_some_and(|v| v > 0.8), "{}", c["stats"]);
+        // Stretches to review, in scan rows within the traced ones, as a local run gives them.
+        for u in c["uncertain"].as_array().expect("uncertain rows") {
+            let (a, b) = (u[0].as_f64().unwrap_or(-1.0), u[1].as_f64().unwrap_or(-1.0));
+            assert!(a <= b && b >= 5999.0 && a <= 7002.0, "{u}");
+        }
+    }
+    for c in log["curves"].as_array().expect("log curves") {
+        assert!(c["uncertain"].is_array(), "{c}");
     }
     assert!(body.get("curve").is_none(), "several curves: no single-curve fields");
     assert_eq!(body["meta"]["ran"], "lambda");
