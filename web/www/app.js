@@ -118,7 +118,7 @@ const autosave = new Autosave(
     uncertain: state.project.curves.map((c) => state.uncertain.get(c) ?? []),
     runs: state.project.curves.map((c) => {
       const r = state.runs.get(c);
-      return r ? { ran: r.ran, model: r.model, seconds: r.seconds, stats: r.stats } : null;
+      return r ? { ran: r.ran, model: r.model, seconds: r.seconds, stats: r.stats, reviewed: r.reviewed } : null;
     }),
   },
   {
@@ -863,7 +863,8 @@ function showResult(curve, res, run) {
   const editor = new PathEditor(res.path, stats);
   state.editors.set(curve, editor);
   curve.edited = editor.toEdited();
-  state.runs.set(curve, { stats: res.stats, ran: run.ran, model: run.model, seconds: run.seconds, memory: run.memory });
+  // `reviewed`: whether the core reports unsure stretches at all (a core before them does not).
+  state.runs.set(curve, { stats: res.stats, ran: run.ran, model: run.model, seconds: run.seconds, memory: run.memory, reviewed: Array.isArray(res.uncertain) });
   if (Array.isArray(res.uncertain) && res.uncertain.length) state.uncertain.set(curve, res.uncertain);
   else state.uncertain.delete(curve);
   const where = run.ran === 'device' ? 'on this device' : `in the cloud${run.meta?.cold_start ? ' (cold start)' : ''}`;
@@ -979,7 +980,7 @@ function renderUncertain() {
   $('next-uncertain').disabled = !list.length;
   $('uncertain-text').textContent = !c?.edited ? '' : list.length
     ? `${c.mnemonic.trim()}: ${list.length} stretch${list.length === 1 ? '' : 'es'} where the trace is unsure, shaded yellow on the scan; N goes to the next.`
-    : `${c.mnemonic.trim()}: no stretch marked unsure.`;
+    : state.runs.get(c)?.reviewed === false ? '' : `${c.mnemonic.trim()}: no stretch marked unsure.`;
 }
 
 /** Centres the view on the selected curve's next unsure stretch below the view's centre (then wraps). */

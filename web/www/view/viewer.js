@@ -283,13 +283,21 @@ export class ScanViewer extends EventTarget {
       const [x0, x1] = unc.track;
       const l = this.toCanvas(Math.min(x0, x1), 0).x;
       const r = this.toCanvas(Math.max(x0, x1), 0).x;
-      ctx.fillStyle = 'rgba(255, 196, 0, 0.33)';
+      ctx.save();
+      ctx.fillStyle = 'rgba(255, 196, 0, 0.35)';
+      ctx.strokeStyle = 'rgba(214, 140, 0, 0.95)';
+      ctx.lineWidth = 1.5;
       for (const [a, b] of unc.stretches) {
+        // At least 10 px tall, so a stretch of a row or two is seen when zoomed out.
         const pa = this.toCanvas(0, a);
         const pb = this.toCanvas(0, b + 1);
-        if (pb.y < 0 || pa.y > h) continue;
-        ctx.fillRect(l, pa.y, r - l, Math.max(3, pb.y - pa.y));
+        const hgt = Math.max(10, pb.y - pa.y);
+        const top = (pa.y + pb.y) / 2 - hgt / 2;
+        if (top + hgt < 0 || top > h) continue;
+        ctx.fillRect(l, top, r - l, hgt);
+        ctx.strokeRect(l, top, r - l, hgt);
       }
+      ctx.restore();
     }
     const cal = this.overlay.calibration;
     if (cal) drawCalibration(ctx, this, cal, w, h);
