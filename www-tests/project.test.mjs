@@ -242,6 +242,12 @@ test('the well header is remembered by well name; a project saved to a file open
   const saved = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
   assert.deepEqual(saved.curves.map((c) => [c.mnemonic, c.unit, c.track, c.scale]), [['GR', 'GAPI', [17, 392], [0, 150]], ['SP', 'MV', [17, 392], [-20, 80]]]);
   assert.deepEqual(saved.well, { WELL: 'UNIVERSITY 6-17 NO.1', COMP: 'VEER TEST CO', UWI: '42-303-34774' });
+  // Rename one curve, delete the other.
+  await page.fill('#mnemonic', 'SP_2');
+  assert.deepEqual(await page.$$eval('.pick-curve', (bs) => bs.map((b) => b.dataset.mnemonic)), ['GR', 'SP_2']);
+  await page.click('.remove-curve[aria-label="Delete curve GR"]');
+  assert.deepEqual(await page.$$eval('.pick-curve', (bs) => bs.map((b) => b.dataset.mnemonic)), ['SP_2']);
+  assert.equal(await page.inputValue('#mnemonic'), 'SP_2');
 
   // Another scan: its own header, but the well's other fields come back when its name is typed.
   await h.dropFile(page, path.join(h.CASES, 'res-log-g4/scan.tif'), 'image/tiff');
