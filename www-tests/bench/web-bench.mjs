@@ -47,8 +47,10 @@ async function dropToCurve(page, scan) {
   await h.waitForScan(page);
   await page.evaluate((c) => window.veer.applyCalibration(c), cal);
   await page.selectOption('#where', 'local');
+  // The same scan dropped again brings back its autosaved project and its last run: wait for a new one.
+  await page.evaluate(() => (window.__previous = window.veer.state.result));
   await page.click('#run');
-  await page.waitForFunction(() => window.veer.state.result || !document.getElementById('banner').hidden, null, { timeout: 600_000 });
+  await page.waitForFunction(() => (window.veer.state.result && window.veer.state.result !== window.__previous) || !document.getElementById('banner').hidden, null, { timeout: 600_000 });
   const seconds = (Date.now() - t0) / 1000;
   if (!(await page.isHidden('#banner'))) throw new Error(await page.textContent('#banner'));
   const heapPeak = await page.evaluate(() => {
