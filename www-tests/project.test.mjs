@@ -160,7 +160,9 @@ test('three curves in two tracks, one edited, a fourth added, a reload: all four
   const unsureSaved = await unsureNow(page);
   page.assertClean();
   await page.reload();
-  await openScan(page);
+  // The page offers the scan worked on last; reopening it brings its project back.
+  await page.click('#reopen:not([hidden])');
+  await h.waitForScan(page);
   await page.waitForFunction(() => window.veer.state.project.curves.length === 4, null, { timeout: 30_000 });
   const after = JSON.parse(await page.evaluate(() => JSON.stringify(window.veer.state.project)));
   assert.deepEqual(after, before, 'the project comes back as it was saved');

@@ -9,7 +9,7 @@ import { ScanViewer, depthAt } from './view/viewer.js';
 import { PathEditor } from './view/editor.js';
 import { drawLog } from './view/plot.js';
 import { WELL_FIELDS, newProject, newCurve, fromCore, coreProject, curveCalibration, missing as missingFor, uniqueMnemonic } from './project/project.js';
-import { sha256Hex, loadRecord, Autosave, rememberWell, recallWell, knownWells } from './project/store.js';
+import { sha256Hex, loadRecord, Autosave, rememberWell, recallWell, knownWells, keepLastScan, lastScan } from './project/store.js';
 
 const $ = (id) => document.getElementById(id);
 const here = new URL('./', import.meta.url);
@@ -207,6 +207,9 @@ async function openFile(file) {
       adoptProject(state.project);
     }
     state.hash = hash;
+    $('reopen').hidden = true;
+    // Kept so that a reload can reopen it (its project is saved under its hash).
+    keepLastScan({ hash, name: file.name, type: state.file.type, bytes }).catch(() => {});
     viewer.setImage(state.image);
     document.body.classList.add('has-scan');
     $('scan-name').textContent = `${file.name} · ${header.width.toLocaleString()} x ${header.height.toLocaleString()} px · ${header.format.toUpperCase()}${header.bits_per_pixel === 1 ? ' (1-bit)' : ''}`;
@@ -228,6 +231,22 @@ async function openFile(file) {
   } finally {
     setBusy(false);
   }
+}
+
+/** After a reload: the scan worked on last, offered to reopen (with its project). */
+async function offerLastScan() {
+  let last = null;
+  try {
+    last = await lastScan();
+  } catch {
+    return; // no storage here: nothing to offer
+  }
+  if (!last || state.file) return;
+  const b = $('reopen');
+  b.textContent = `Reopen ${last.name}`;
+  b.title = `The scan you worked on last (${(last.bytes.byteLength / 1e6).toFixed(2)} MB), with its project`;
+  b.hidden = false;
+  b.onclick = () => openFile(new File([last.bytes], last.name, { type: last.type }));
 }
 
 $('file').addEventListener('change', (e) => {
@@ -1088,6 +1107,7 @@ $('export-json').onclick = () => exportAs('json');
 buildWellForm();
 fillForm();
 refresh();
+offerLastScan();
 // Load the model in the background so the first run starts at once.
 client.ready().then(
   (info) => {

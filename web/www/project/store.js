@@ -1,9 +1,13 @@
 // Where the page keeps a project between visits: IndexedDB, one record per scan,
 // keyed by the SHA-256 of the scan's bytes (the same scan opened again, under any
-// name, finds its project), and the well headers typed before, by well name.
+// name, finds its project); the last scan opened itself, so a reload can reopen it;
+// and the well headers typed before, by well name (localStorage).
 
 const DB = 'veer';
 const STORE = 'projects';
+const SCANS = 'scans';
+/** The largest scan kept for reopening after a reload (bytes). */
+export const MAX_KEPT_SCAN_BYTES = 256 * 2 ** 20;
 
 /** SHA-256 of `bytes` as lowercase hex (crypto.subtle: the page is served from a secure context). */
 export async function sha256Hex(bytes) {
@@ -21,8 +25,12 @@ function request(req) {
 let opened = null;
 function db() {
   opened ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'hash' });
+    const req = indexedDB.open(DB, 2);
+    req.onupgradeneeded = () => {
+      const names = req.result.objectStoreNames;
+      if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'hash' });
+      if (!names.contains(SCANS)) req.result.createObjectStore(SCANS);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
     req.onblocked = () => reject(new Error('the browser storage is held by another tab of this page; close it and reload'));
@@ -41,11 +49,7 @@ export async function loadRecord(hash) {
 export async function saveRecord(record) {
   const tx = (await db()).transaction(STORE, 'readwrite');
   tx.objectStore(STORE).put(record);
-  await new Promise((resolve, reject) => {
-    tx.oncomplete = resolve;
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('the save was aborted'));
-  });
+  await done(tx);
 }
 
 /**
@@ -88,6 +92,31 @@ export class Autosave {
     clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('the save was aborted'));
+  });
+}
+
+/** Keeps `{hash, name, type, bytes}` as the last scan opened (only that one; none over MAX_KEPT_SCAN_BYTES). */
+export async function keepLastScan(scan) {
+  const tx = (await db()).transaction(SCANS, 'readwrite');
+  const store = tx.objectStore(SCANS);
+  store.clear();
+  if (scan.bytes.byteLength <= MAX_KEPT_SCAN_BYTES) {
+    store.put({ hash: scan.hash, name: scan.name, type: scan.type, bytes: scan.bytes, saved: new Date().toISOString() }, 'last');
+  }
+  await done(tx);
+}
+
+/** The last scan opened, `{hash, name, type, bytes, saved}`, or null. */
+export async function lastScan() {
+  const tx = (await db()).transaction(SCANS, 'readonly');
+  return (await request(tx.objectStore(SCANS).get('last'))) ?? null;
 }
 
 const WELLS_KEY = 'veer.wells';
