@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::preprocess::{blend_weight, tile_input, tiles, Track};
+use crate::preprocess::{blend_weight, tile_input, tiles, Tile, Track};
 use crate::trace::ProbMap;
 
 type Plan = Arc<TypedRunnableModel>;
@@ -27,6 +27,8 @@ pub struct Model {
     plans: Mutex<HashMap<(usize, usize), Plan>>,
     precision: &'static str,
     bytes: usize,
+    /// Threads [`segment`] runs tiles on.
+    threads: usize,
 }
 
 impl std::fmt::Debug for Model {
@@ -90,7 +92,27 @@ impl Model {
             .and_then(|m| m.into_decluttered())
             .map_err(model_error("the model cannot be prepared for a [1,1,H,W] image"))?;
         let precision = if quantised { "int8" } else { "fp32" };
-        Ok(Model { typed, sym_h, sym_w, plans: Mutex::new(HashMap::new()), precision, bytes: bytes.len() })
+        Ok(Model {
+            typed,
+            sym_h,
+            sym_w,
+            plans: Mutex::new(HashMap::new()),
+            precision,
+            bytes: bytes.len(),
+            threads: default_threads(),
+        })
+    }
+
+    /// The same model, running [`segment`]'s tiles on at most `threads` threads (at
+    /// least 1; more than 1 only matters with the `threads` feature's entry points).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Threads [`segment`] runs tiles on ([`default_threads`] unless set).
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// `"fp32"` or `"int8"` (quantised operators found in the graph).
@@ -218,49 +240,149 @@ pub(crate) fn fold_activation_qdq(graph: &mut tract_onnx::pb::GraphProto) -> usi
 }
 
 /// Run the model over a track tile by tile and blend the overlaps into one
-/// probability map (u8, 255 = 1.0). `progress(done, total)` is called after each tile.
+/// probability map (u8, 255 = 1.0). `progress(done, total)` is called after each tile,
+/// in order. The tiles run on [`Model::threads`] threads (the map is the same bit for
+/// bit whatever their number).
 pub fn segment(track: &Track, model: &Model, progress: &mut dyn FnMut(usize, usize)) -> Result<ProbMap> {
-    let (w, h) = (track.width, track.height);
-    let tiles = tiles(h);
-    let total = tiles.len();
-    let mut data = vec![0u8; w * h];
-    // Rows not yet final: weighted sums and weights for rows pending_start.. .
-    let mut pending_start = 0usize;
-    let mut acc: Vec<f32> = Vec::new();
-    let mut wsum: Vec<f32> = Vec::new();
-    for (i, &tile) in tiles.iter().enumerate() {
-        let input = tile_input(track, tile);
-        let probs = model.run_tile(&input, tile.padded_rows, w)?;
-        let needed = tile.start + tile.rows - pending_start;
-        if acc.len() < needed * w {
-            acc.resize(needed * w, 0.0);
-            wsum.resize(needed, 0.0);
+    segment_with_threads(track, model, model.threads(), progress)
+}
+
+/// Threads [`segment`] runs tiles on: the machine's parallelism with the `threads`
+/// feature (native entry points turn it on), else 1 (the browser runs one worker per
+/// core instead).
+pub fn default_threads() -> usize {
+    #[cfg(feature = "threads")]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        1
+    }
+}
+
+/// As [`segment`], on at most `threads` threads (1: the calling thread only). Each
+/// thread runs whole tiles with its own state on the shared plan; the calling thread
+/// blends them in order, so the map does not depend on the number of threads.
+pub fn segment_with_threads(
+    track: &Track,
+    model: &Model,
+    threads: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ProbMap> {
+    let tiles = &tiles(track.height)[..];
+    let run = |i: usize| {
+        let tile = tiles[i];
+        model.run_tile(&tile_input(track, tile), tile.padded_rows, track.width)
+    };
+    let mut blend = Blend::new(track.width, track.height, tiles);
+    let threads = threads.clamp(1, tiles.len().max(1));
+    if threads == 1 {
+        for i in 0..tiles.len() {
+            blend.add(i, &run(i)?);
+            progress(i + 1, tiles.len());
+        }
+        return Ok(blend.finish());
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let send = send.clone();
+            let (next, stop, run) = (&next, &stop, &run);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= tiles.len() || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                if send.send((i, run(i))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(send);
+        // Results arrive in any order; they are blended in tile order.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut done = 0;
+        for (i, probs) in receive {
+            match probs {
+                Ok(p) => {
+                    waiting.insert(i, p);
+                }
+                Err(e) => {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+            while let Some(p) = waiting.remove(&done) {
+                blend.add(done, &p);
+                done += 1;
+                progress(done, tiles.len());
+            }
+        }
+        if done == tiles.len() {
+            Ok(())
+        } else {
+            Err(Error::model(format!("only {done} of {} tiles came back from the model's threads", tiles.len())))
+        }
+    })?;
+    Ok(blend.finish())
+}
+
+/// Blends tiles, given in order, into one map, finalising rows as soon as no later
+/// tile can touch them (memory: the rows of about one tile in f32).
+struct Blend<'a> {
+    w: usize,
+    h: usize,
+    tiles: &'a [Tile],
+    data: Vec<u8>,
+    /// Rows not yet final: weighted sums and weights for rows `pending_start..`.
+    pending_start: usize,
+    acc: Vec<f32>,
+    wsum: Vec<f32>,
+}
+
+impl<'a> Blend<'a> {
+    fn new(w: usize, h: usize, tiles: &'a [Tile]) -> Self {
+        Blend { w, h, tiles, data: vec![0u8; w * h], pending_start: 0, acc: Vec::new(), wsum: Vec::new() }
+    }
+
+    /// Adds tile `i`'s probabilities (`padded_rows * w`, row-major).
+    fn add(&mut self, i: usize, probs: &[f32]) {
+        let (w, h, tile) = (self.w, self.h, self.tiles[i]);
+        let needed = tile.start + tile.rows - self.pending_start;
+        if self.acc.len() < needed * w {
+            self.acc.resize(needed * w, 0.0);
+            self.wsum.resize(needed, 0.0);
         }
         for r in 0..tile.rows {
             let wt = blend_weight(tile, r, h);
-            let local = tile.start + r - pending_start;
-            wsum[local] += wt;
-            for (a, &p) in acc[local * w..(local + 1) * w].iter_mut().zip(&probs[r * w..(r + 1) * w]) {
+            let local = tile.start + r - self.pending_start;
+            self.wsum[local] += wt;
+            for (a, &p) in self.acc[local * w..(local + 1) * w].iter_mut().zip(&probs[r * w..(r + 1) * w]) {
                 *a += wt * p;
             }
         }
         // Rows above the next tile's start are final.
-        let final_end = tiles.get(i + 1).map_or(h, |t| t.start);
-        let n_final = final_end.saturating_sub(pending_start);
+        let final_end = self.tiles.get(i + 1).map_or(h, |t| t.start);
+        let n_final = final_end.saturating_sub(self.pending_start);
         for local in 0..n_final {
-            let row = pending_start + local;
-            let ws = wsum[local];
-            for (x, a) in acc[local * w..(local + 1) * w].iter().enumerate() {
+            let row = self.pending_start + local;
+            let ws = self.wsum[local];
+            for (x, a) in self.acc[local * w..(local + 1) * w].iter().enumerate() {
                 let p = if ws > 0.0 { a / ws } else { 0.0 };
-                data[row * w + x] = (p.clamp(0.0, 1.0) * 255.0).round() as u8;
+                self.data[row * w + x] = (p.clamp(0.0, 1.0) * 255.0).round() as u8;
             }
         }
-        acc.drain(..n_final * w);
-        wsum.drain(..n_final);
-        pending_start += n_final;
-        progress(i + 1, total);
+        self.acc.drain(..n_final * w);
+        self.wsum.drain(..n_final);
+        self.pending_start += n_final;
     }
-    Ok(ProbMap { width: w, height: h, data })
+
+    fn finish(self) -> ProbMap {
+        ProbMap { width: self.w, height: self.h, data: self.data }
+    }
 }
 
 #[cfg(test)]
@@ -354,5 +476,29 @@ mod tests {
         let (a, b) = (int8.run_tile(&tile, rows, cols).unwrap(), fp32.run_tile(&tile, rows, cols).unwrap());
         let max = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
         assert!(max < 0.25, "int8 and fp32 maps differ by up to {max}");
+    }
+
+    #[test]
+    fn tiles_on_several_threads_give_the_same_map_bit_for_bit() {
+        // A 300 x 2,400 px scan with a wavy curve: about 4 tiles at the model width.
+        let (w, h) = (300u32, 2400u32);
+        let mut data = vec![255u8; (w * h) as usize];
+        for y in 0..h {
+            let x = 150.0 + 100.0 * (f64::from(y) / 90.0).sin();
+            for dx in -2..=2 {
+                data[(y * w) as usize + (x as i64 + dx) as usize] = 0;
+            }
+        }
+        let image = crate::decode::GrayImage { width: w, height: h, data };
+        let track = crate::preprocess::prepare_track(&image, 0.0, f64::from(w - 1), crate::MODEL_WIDTH).unwrap();
+        assert!(tiles(track.height).len() >= 3, "{} rows", track.height);
+        let model = Model::from_bytes(&repo_model("veernet-int8.onnx")).unwrap();
+        let mut seen = Vec::new();
+        let one = segment_with_threads(&track, &model, 1, &mut |_, _| {}).unwrap();
+        let three = segment_with_threads(&track, &model, 3, &mut |d, t| seen.push((d, t))).unwrap();
+        assert_eq!(one, three);
+        let n = tiles(track.height).len();
+        assert_eq!(seen, (1..=n).map(|d| (d, n)).collect::<Vec<_>>(), "progress in order, once per tile");
+        assert!(one.data.iter().any(|&p| p > 128), "the model finds the curve");
     }
 }

@@ -230,7 +230,13 @@ impl<S: ModelSource> App<S> {
                 let t = Instant::now();
                 let file_bytes = bytes.len();
                 let model = tokio::task::spawn_blocking(move || -> Result<Model, veer::Error> {
+                    // Tiles run on every vCPU the function has, or on VEER_THREADS.
+                    let threads = std::env::var("VEER_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
                     let model = Model::from_bytes(&bytes)?;
+                    let model = match threads {
+                        Some(n) => model.with_threads(n),
+                        None => model,
+                    };
                     // Scans taller than one tile run full tiles only: optimise that plan now.
                     model.prepare(TILE_ROWS, MODEL_WIDTH)?;
                     Ok(model)

@@ -53,6 +53,9 @@ struct ModelArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Threads the network's tiles run on (default: every core)
+    #[arg(long, env = "VEER_THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 #[derive(Args)]
@@ -221,7 +224,11 @@ fn find_model(explicit: &Option<PathBuf>) -> Result<PathBuf> {
 fn load_model(args: &ModelArgs) -> Result<Model> {
     let path = find_model(&args.model)?;
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read the model {}", path.display()))?;
-    Model::from_bytes(&bytes).with_context(|| format!("model {}", path.display()))
+    let model = Model::from_bytes(&bytes).with_context(|| format!("model {}", path.display()))?;
+    Ok(match args.threads {
+        Some(n) => model.with_threads(usize::from(n)),
+        None => model,
+    })
 }
 
 fn stage_bar(quiet: bool) -> ProgressBar {
