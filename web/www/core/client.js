@@ -1,6 +1,32 @@
 // The page's side of the worker: typed requests with promises, progress
 // callbacks, cancel (terminates the worker; the next request starts a fresh one,
 // which reads the model from Cache Storage), and the cloud fallback over HTTP.
+// The protocol's types are below (JSDoc, checked by tsc in scripts/build-widget);
+// worker.js answers each request type with the type its method here returns.
+
+/**
+ * @typedef {{format: string, width: number, height: number, bits_per_pixel: number, file_bytes: number}} ScanHeader
+ * @typedef {{stage: string, done: number, total: number, curve?: number}} Progress
+ *   `stage`: model (bytes), decode, prepare, infer (tiles), trace, export, upload; `curve`: the index of
+ *   the project's curve in progress
+ * @typedef {{decision: 'local' | 'cloud', reason: string, estimate: object, cloud_fits: boolean}} Plan
+ * @typedef {{image_width: number, image_height: number, track_rows: number, track_cols: number,
+ *   tiles: number, coverage: number, rows_per_track_row: number, model: string}} RunStats
+ * @typedef {{mnemonic: string, path: Array<[number, number]>, rows_per_track_row: number,
+ *   stats: RunStats | null, uncertain?: Array<[number, number]>}} CurveRun
+ *   one curve of a project run: its path in scan pixels, and the scan rows where the trace is unsure
+ * @typedef {{depth_unit: string, step: number, depth: number[],
+ *   curves: Array<{mnemonic: string, unit: string, value: Array<number | null>}>}} Log
+ *   every curve of a project on one depth index
+ * @typedef {{log: Log, curves: CurveRun[], memory: number}} ProjectRun
+ * @typedef {{bytes: Uint8Array, content_type: string, lossless: boolean, description: string}} Shrunk
+ * @typedef {{precision: string, fromCache: boolean, modelBytes: number, sha256: string}} WorkerInfo
+ * @typedef {Error & {kind?: string, status?: number}} VeerError
+ */
+
+/** An Error with the `kind` the page and the widget report. */
+const veerError = (/** @type {string} */ kind, /** @type {string} */ message, extra = {}) =>
+  /** @type {VeerError} */ (Object.assign(new Error(message), { kind }, extra));
 
 export class WorkerCrashed extends Error {
   constructor(message) {
@@ -24,8 +50,8 @@ const SPEED_KEY = 'veer.model_px_per_s';
  * 2 GiB, or `memoryBytes` when the embedding page sets one; the cores; a 300 s
  * time budget; and the model speed measured on earlier runs (see `recordSpeed`).
  */
-export function deviceBudget({ memoryBytes } = {}) {
-  const deviceBytes = (navigator.deviceMemory || 4) * 2 ** 30;
+export function deviceBudget(/** @type {{memoryBytes?: number}} */ { memoryBytes } = {}) {
+  const deviceBytes = (/** @type {any} */ (navigator).deviceMemory || 4) * 2 ** 30;
   let measured = 0;
   try {
     measured = Number(localStorage.getItem(SPEED_KEY));
@@ -52,10 +78,10 @@ export function recordSpeed(stats, seconds) {
 
 export class VeerClient {
   /**
-   * @param {object} opts
-   * @param {string|URL} opts.workerUrl  worker.js
-   * @param {string|URL} opts.wasmUrl    pkg/veer_web_bg.wasm
-   * @param {string|URL} opts.modelUrl   the int8 checkpoint
+   * @param {object} opts (a client that only talks to the cloud needs `fallbackUrl` alone)
+   * @param {string|URL} [opts.workerUrl]  core/worker.js
+   * @param {string|URL} [opts.wasmUrl]    pkg/veer_web_bg.wasm
+   * @param {string|URL} [opts.modelUrl]   the int8 checkpoint
    * @param {string|URL} [opts.manifestUrl] its {file, sha256, bytes}
    * @param {string|URL} [opts.fallbackUrl] POST endpoint of the cloud fallback
    */
@@ -64,8 +90,16 @@ export class VeerClient {
     this.worker = null;
     this.nextId = 1;
     this.pending = new Map();
+    /** @type {WorkerInfo | null} */
     this.info = null;
+    /** @type {(p: Progress) => void} */
     this.onModelProgress = () => {};
+    /** Whether the worker holds the scan (false in a fresh worker). */
+    this.scanOpen = false;
+    /** @type {Uint8Array | null} the open scan's bytes, to open it again in a fresh worker */
+    this.scanBytes = null;
+    /** @type {object | null} what the run policy (run.js) knows is open: its scan object */
+    this.openScan = null;
   }
 
   _spawn() {
@@ -113,12 +147,18 @@ export class VeerClient {
     this.pending.delete(msg.id);
     if (msg.type === 'done') p.resolve(msg.result);
     else {
-      const err = new Error(msg.error.message);
-      err.kind = msg.error.kind;
-      p.reject(err);
+      p.reject(veerError(msg.error.kind, msg.error.message));
     }
   }
 
+  /**
+   * One request to the worker; resolves to its answer.
+   * @param {string} type
+   * @param {object} payload
+   * @param {(p: Progress) => void} [onProgress]
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<any>}
+   */
   _request(type, payload, onProgress, transfer) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -127,12 +167,16 @@ export class VeerClient {
     });
   }
 
-  /** Starts the worker and loads the model (idempotent). Resolves to {precision, fromCache, ...}. */
+  /**
+   * Starts the worker and loads the model (idempotent).
+   * @returns {Promise<WorkerInfo>}
+   */
   async ready() {
     if (!this.worker) this._spawn();
     return this.initialised;
   }
 
+  /** @param {string} type @param {object} payload @param {(p: Progress) => void} [onProgress] @param {Transferable[]} [transfer] */
   async _call(type, payload, onProgress, transfer) {
     await this.ready();
     return this._request(type, payload, onProgress, transfer);
@@ -141,6 +185,10 @@ export class VeerClient {
   /**
    * Decodes a scan in the worker; resolves to {header, pixels}. `bytes` is copied, not moved.
    * With `{pixels: false}` (a run that draws nothing) it resolves to {header} only.
+   * @param {Uint8Array} bytes
+   * @param {(p: Progress) => void} [onProgress]
+   * @param {{pixels?: boolean}} [opts]
+   * @returns {Promise<{header: ScanHeader, pixels?: Uint8Array}>}
    */
   async open(bytes, onProgress, { pixels = true } = {}) {
     this.scanBytes = bytes;
@@ -150,11 +198,16 @@ export class VeerClient {
     return pixels ? out : { header: out.header };
   }
 
-  /** Digitises the open scan; after a cancel or a crash the scan is opened again first. */
+  /**
+   * Digitises one calibration on the open scan; after a cancel or a crash the scan is opened again first.
+   * @param {object} calibration the core's `Calibration`
+   * @param {(p: Progress) => void} [onProgress]
+   * @returns {Promise<{curve: object, path: Array<[number, number]>, stats: RunStats, memory: number}>}
+   */
   async run(calibration, onProgress) {
     await this.ready();
     if (!this.scanOpen) {
-      if (!this.scanBytes) throw Object.assign(new Error('no scan is open: open a scan first'), { kind: 'bad_parameter' });
+      if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
     }
@@ -166,32 +219,59 @@ export class VeerClient {
    * carry an `edited` path are kept as they are. Resolves to
    * {log, curves: [{mnemonic, path, rows_per_track_row, stats, uncertain?}], memory};
    * `onProgress` gets {curve, stage, done, total}.
+   * @param {object | string} project the core's project (or its JSON)
+   * @param {(p: Progress) => void} [onProgress]
+   * @returns {Promise<ProjectRun>}
    */
   async runProject(project, onProgress) {
     await this.ready();
     if (!this.scanOpen) {
-      if (!this.scanBytes) throw Object.assign(new Error('no scan is open: open a scan first'), { kind: 'bad_parameter' });
+      if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
     }
     return this._call('runProject', { project }, onProgress);
   }
 
-  /** The core's reading of a project (JSON text or object; a calibration reads as one curve), checked. */
+  /**
+   * The core's reading of a project (JSON text or object; a calibration reads as one curve), checked.
+   * @param {object | string} project
+   * @returns {Promise<object>}
+   */
   parseProject(project) {
     return this._call('parseProject', { project });
   }
 
-  /** Every curve of a project (each with its `edited` path) as one CSV, LAS or JSON text. */
+  /**
+   * Every curve of a project (each with its `edited` path) as one CSV, LAS or JSON text.
+   * @param {'csv' | 'las' | 'json'} format
+   * @param {object} project
+   * @param {number} height the scan's height in rows
+   * @param {{well?: string, source?: string, model?: string, date?: string}} info
+   * @returns {Promise<string>}
+   */
   exportProject(format, project, height, info) {
     return this._call('exportProject', { format, project, height, info }).then((r) => r.text);
   }
 
+  /**
+   * One curve's path as CSV, LAS or JSON text.
+   * @param {'csv' | 'las' | 'json'} format
+   * @param {Array<[number, number]>} path
+   * @param {object} calibration
+   * @param {number} rowsPerTrackRow
+   * @param {{well?: string, source?: string, model?: string, date?: string}} info
+   * @returns {Promise<string>}
+   */
   export(format, path, calibration, rowsPerTrackRow, info) {
     return this._call('export', { format, path, calibration, rowsPerTrackRow, info }).then((r) => r.text);
   }
 
-  /** Re-encodes the open scan under `maxBytes` for upload: {bytes, content_type, lossless, description}. */
+  /**
+   * Re-encodes the open scan under `maxBytes` (default: the cloud's request limit) for upload.
+   * @param {number} [maxBytes]
+   * @returns {Promise<Shrunk>}
+   */
   async shrink(maxBytes) {
     await this.ready();
     if (!this.scanOpen) {
@@ -201,7 +281,13 @@ export class VeerClient {
     return this._call('shrink', { maxBytes });
   }
 
-  /** The core's planner: {decision: 'local'|'cloud', reason, estimate, cloud_fits}. */
+  /**
+   * The core's planner.
+   * @param {ScanHeader} header
+   * @param {object} budget what `deviceBudget` returns
+   * @param {number | null} [trackPx] the track's width in scan pixels, when known
+   * @returns {Promise<Plan>}
+   */
   plan(header, budget, trackPx) {
     return this._call('plan', { header, budget, trackPx: trackPx ?? null });
   }
@@ -213,7 +299,13 @@ export class VeerClient {
 
   /**
    * Sends the scan to the cloud fallback (DESIGN section 5) and resolves to
-   * the same shape as a local run ({curve, path, stats, meta}).
+   * the shape of a local run: {log, curves, meta} for a project ({curve, path, stats, meta} for a
+   * single calibration).
+   * @param {Uint8Array} bytes
+   * @param {string} contentType
+   * @param {object} calibration a project (or one calibration), the core's form
+   * @param {{signal?: AbortSignal}} [opts]
+   * @returns {Promise<any>}
    */
   async runCloud(bytes, contentType, calibration, { signal } = {}) {
     const url = new URL(this.opts.fallbackUrl, location.href);
@@ -222,7 +314,7 @@ export class VeerClient {
     url.searchParams.set('project', JSON.stringify(calibration));
     let response;
     try {
-      response = await fetch(url, { method: 'POST', body: bytes, headers: { 'content-type': contentType }, signal });
+      response = await fetch(url, { method: 'POST', body: /** @type {BodyInit} */ (bytes), headers: { 'content-type': contentType }, signal });
     } catch (e) {
       if (e.name === 'AbortError') throw new Cancelled();
       throw Object.assign(new Error(`the cloud fallback (${url.origin}) could not be reached: ${e.message}. Your scan and calibration are kept: check the connection and try again, or run on this device`), { kind: 'cloud_unreachable' });

@@ -25,6 +25,19 @@ const veerError = (kind, message) => Object.assign(new Error(message), { kind })
  *
  * Resolves to {ran: 'device' | 'cloud', log, curves, meta (the cloud's, or null), plan, why,
  * shrunk (how the scan was re-saved, or null), memory (wasm bytes after a device run)}.
+ *
+ * @typedef {import('./client.js').VeerClient} VeerClient_
+ * @typedef {{ran: 'device' | 'cloud', log: import('./client.js').Log, curves: import('./client.js').CurveRun[],
+ *   meta: object | null, plan: import('./client.js').Plan | null, why: string | null,
+ *   shrunk: import('./client.js').Shrunk | null, memory: number | null}} RunOutcome
+ * @param {{bytes: Uint8Array, type: string, name: string, header?: import('./client.js').ScanHeader}} scan
+ * @param {object} project the core's project object
+ * @param {{mode?: 'auto' | 'local' | 'cloud', withClient: <T>(fn: (client: VeerClient_) => Promise<T>) => Promise<T>,
+ *   fallbackUrl?: string | URL | null, memoryBytes?: number, maxLocalPixels?: number, plan?: import('./client.js').Plan | null,
+ *   signal?: AbortSignal, onProgress?: (p: import('./client.js').Progress) => void,
+ *   onOpened?: (opened: {header: import('./client.js').ScanHeader, pixels?: Uint8Array}) => void,
+ *   onRoute?: (r: {where: 'device' | 'cloud' | 'shrink', why: string | null, shrunk?: import('./client.js').Shrunk | null}) => void}} opts
+ * @returns {Promise<RunOutcome>}
  */
 export async function runProject(scan, project, opts) {
   const { mode = 'auto', withClient, fallbackUrl = null, signal, onProgress = () => {}, onRoute = () => {} } = opts;
@@ -94,6 +107,13 @@ export async function runProject(scan, project, opts) {
   return { ran: 'device', log: local.log, curves: local.curves, meta: null, plan, why: null, shrunk: null, memory: local.memory };
 }
 
+/**
+ * @param {{bytes: Uint8Array, type: string, name: string}} scan
+ * @param {object} project
+ * @param {any} opts as `runProject`'s
+ * @param {{why: string | null, shrunk: import('./client.js').Shrunk | null, plan: import('./client.js').Plan | null}} state
+ * @returns {Promise<RunOutcome>}
+ */
 async function cloud(scan, project, opts, { why, shrunk, plan }) {
   const { withClient, fallbackUrl, signal, onProgress = () => {}, onRoute = () => {} } = opts;
   const sender = new VeerClient({ fallbackUrl });

@@ -58,12 +58,18 @@ export async function saveRecord(record) {
  * before it). `onSaved(record)` and `onError(error)` report each save.
  */
 export class Autosave {
+  /**
+   * @param {() => object | null} snapshot the record to save now, or null when there is nothing to save
+   * @param {{delayMs?: number, onSaved?: (record: any) => void, onError?: (e: Error) => void}} [opts]
+   */
   constructor(snapshot, { delayMs = 250, onSaved = () => {}, onError = () => {} } = {}) {
     this.snapshot = snapshot;
     this.delayMs = delayMs;
     this.onSaved = onSaved;
     this.onError = onError;
+    /** @type {ReturnType<typeof setTimeout> | null} */
     this.timer = null;
+    /** @type {Promise<void>} */
     this.writing = Promise.resolve();
     addEventListener('pagehide', () => this.flush());
     document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && this.flush());
