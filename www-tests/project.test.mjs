@@ -266,6 +266,11 @@ test('the well header is remembered by well name; a project saved to a file open
   await other.waitForFunction(() => window.veer.state.project.curves.length === 2, null, { timeout: 30_000 });
   assert.deepEqual(await other.$$eval('.pick-curve', (bs) => bs.map((b) => b.dataset.mnemonic)), ['GR', 'SP']);
   assert.equal(await other.inputValue('#well-UWI'), '42-303-34774');
+  // A calibration file fills the selected curve (read by the core).
+  await other.setInputFiles('#load-cal', path.join(h.CASES, 'crossing-seed/case.json'));
+  await other.waitForFunction(() => document.getElementById('x0').value === '13');
+  assert.deepEqual(await other.$$eval('.pick-curve', (bs) => bs.map((b) => b.dataset.mnemonic)), ['RHOB', 'SP']);
+  assert.equal(await other.inputValue('#step'), '0.2');
   // A project the core refuses is said so, naming the problem.
   await other.setInputFiles('#open-project', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...saved, version: 9 })) });
   await other.waitForSelector('#banner:not([hidden])');

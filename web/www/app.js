@@ -689,9 +689,12 @@ $('load-cal').addEventListener('change', async (e) => {
   e.target.value = '';
   if (!f) return;
   try {
-    applyCalibration(JSON.parse(await f.text()));
+    // The core reads it (a calibration, or a project whose first curve is taken) and says what is wrong.
+    const p = await client.parseProject(await f.text());
+    const c = p.curves[0];
+    applyCalibration({ ...c, depth: p.depth, step: p.step, depth_unit: p.depth_unit });
   } catch (err) {
-    showError({ kind: 'bad_parameter', message: `${f.name} is not a veer calibration (${err.message}); save one from this page to see the format` });
+    showError({ kind: 'bad_parameter', message: `${f.name} is not a veer calibration: ${err.message}` });
   }
 });
 
