@@ -202,6 +202,8 @@ export async function digitise(scan, calibration, mode, opts) {
     },
     path: run.path,
     stats: run.stats,
+    project,
+    runs: out.curves,
   };
 }
 
@@ -228,5 +230,17 @@ export async function digitiseProject(scan, project, mode, opts) {
         tiles: stats.reduce((n, s) => n + s.tiles, 0),
       },
     },
+    project,
+    runs: out.curves,
   };
+}
+
+/**
+ * A run's curves written by the core (`exportProject`: CSV, LAS 2.0 or JSON, every curve on one
+ * depth index): `project` with each curve's path from `runs` as its `edited` path, on a scan
+ * `height` rows tall; `info` is {source, model, date}.
+ */
+export function exportRun(urls, project, runs, height, format, info) {
+  const withPaths = { ...project, curves: project.curves.map((c, i) => ({ ...c, edited: { rows_per_track_row: runs[i].rows_per_track_row, path: runs[i].path } })) };
+  return poolFor(urls).use(undefined, () => {}, (client) => client.exportProject(format, withPaths, height, info));
 }

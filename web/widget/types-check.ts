@@ -32,6 +32,8 @@ if (el) {
   const all: Promise<VeerProjectResult> = el.digitise('scan.tif', project);
   void all.then((r) => r.curves.map((c) => c.mnemonic));
   el.project = project;
+  const las: Promise<string> = el.export('las');
+  void las;
   el.cancel();
   el.mode = 'cloud';
 }

@@ -162,6 +162,12 @@ export declare class VeerDigitiser extends HTMLElement {
   /** Digitises every curve of `project` (an object, or its JSON text) and resolves to all of them. */
   digitise(file: VeerScanInput | null | undefined, project: VeerProject): Promise<VeerProjectResult>;
   digitise(file?: VeerScanInput | null, calibrationOrProject?: VeerCalibration | VeerProject | string | null): Promise<VeerResult | VeerProjectResult>;
+  /**
+   * The last result written by veer's core: CSV, LAS 2.0 or JSON text, every curve on one depth
+   * index (LAS: DEPT and one column per curve, the project's well header). Rejects with kind
+   * "bad_parameter" before a result.
+   */
+  export(format?: 'csv' | 'las' | 'json'): Promise<string>;
   /** Stops the run in progress; its promise rejects with kind "cancelled". */
   cancel(): void;
 

@@ -312,6 +312,7 @@ export class VeerDigitiser extends HTMLElement {
       if (this._job !== job) throw veerError('cancelled', 'cancelled');
       if (project) this._showProjectResult(rt, out, project);
       else this._showResult(rt, out, cal);
+      this._lastRun = { project: out.project, runs: out.runs, source: scan.name, model: out.result.meta.model, height: out.runs[0]?.stats?.image_height };
       this.result = out.result;
       this._emit('veer-result', out.result);
       return out.result;
@@ -326,6 +327,19 @@ export class VeerDigitiser extends HTMLElement {
         this._setBusy(false);
       }
     }
+  }
+
+  /**
+   * The last result written by veer's core as `format` ('csv', 'las' or 'json'): every curve on
+   * one depth index (one curve: CSV `depth,value`), LAS with DEPT and one column per curve and the
+   * project's well header. Resolves to the file's text; rejects with kind 'bad_parameter' before a result.
+   */
+  async export(format = 'csv') {
+    const last = this._lastRun;
+    if (!this.result || !last) throw veerError('bad_parameter', 'nothing to export yet: digitise a scan first');
+    const rt = await loadRuntime();
+    const info = { source: last.source, model: last.model ? `veernet-${last.model}` : '', date: new Date().toISOString().slice(0, 10) };
+    return rt.exportRun(this._urls(), last.project, last.runs, last.height, String(format).toLowerCase(), info);
   }
 
   /** Stops the run in progress (its promise rejects with kind 'cancelled'); the scan and calibration are kept. */
@@ -582,6 +596,7 @@ export class VeerDigitiser extends HTMLElement {
   _clearResult() {
     const ui = this._ui;
     this.result = null;
+    this._lastRun = null;
     this._editor = null;
     this._editors = [];
     ui.plot.hidden = true;
