@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     format_depth, format_value, las_name, las_value, step_decimals, to_csv, to_json, Curve, CurvePoint, LAS_NULL,
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::project::WELL_FIELDS;
 
 /// Curves on one depth index.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Log {
     /// Depth unit, e.g. `M` or `FT`.
     pub depth_unit: String,
@@ -28,7 +28,7 @@ pub struct Log {
 }
 
 /// One curve of a [`Log`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogCurve {
     /// Curve mnemonic (LAS `~C`), e.g. `GR`.
     pub mnemonic: String,
@@ -37,6 +37,7 @@ pub struct LogCurve {
     /// One value per depth of the log, `None` where the curve has none.
     pub value: Vec<Option<f64>>,
     /// Depth ranges `[shallow, deep]` where the trace is unsure (as [`Curve::uncertain`]).
+    #[serde(default)]
     pub uncertain: Vec<[f64; 2]>,
 }
 

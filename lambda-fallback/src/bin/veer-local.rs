@@ -8,8 +8,13 @@
 //! request as in the Lambda. Bodies over the Lambda's request limit get the same 413,
 //! refused from `Content-Length` (the body is read and dropped first, so a client still sending it sees the answer). Any `http://localhost:PORT`
 //! origin may call it (CORS), plus `--allowed-origins`.
+//!
+//! `--faults RATE` (a fraction, for testing clients such as `veer batch --cloud`) makes
+//! that share of requests fail after their body is read, in turn: a 503, a dropped
+//! connection, a 504 after a one-second wait; and half as many more answer correctly
+//! after a one-second wait. Which requests fail follows the request count, so a run is
+//! repeatable.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,11 +29,12 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 use veer_lambda::{request_from, too_large_response, App, Cors, FileSource, Server, MAX_BODY_BYTES};
 
-const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR] [--allowed-origins LIST]\n\
+const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR] [--allowed-origins LIST] [--faults RATE]\n\
   --models DIR            folder holding veernet-fp32.onnx, standing in for the EFS mount (env VEER_MODELS; default: the repository's models/)\n\
   --port PORT             TCP port, 0 for any free one (env VEER_LOCAL_PORT; default 9090)\n\
   --host ADDR             address to listen on (default 127.0.0.1)\n\
   --allowed-origins LIST  comma-separated origins allowed by CORS besides http://localhost:* (env ALLOWED_ORIGINS)\n\
+  --faults RATE           fail this fraction of requests (503, dropped connection, slow 504), for testing clients (env VEER_LOCAL_FAULTS)\n\
   MODEL_PATH              full checkpoint path, overrides --models";
 
 /// Largest refused body that is still read (and dropped) so the client gets the 413;
@@ -43,7 +49,59 @@ struct Options {
     port: u16,
     host: String,
     origins: String,
+    faults: f64,
 }
+
+/// Injected failures (`--faults`).
+struct Faults {
+    rate: f64,
+    count: std::sync::atomic::AtomicU64,
+}
+
+/// What an injected fault does to a request.
+enum Fault {
+    Unavailable,
+    Drop,
+    SlowTimeout,
+    Slow,
+}
+
+impl Faults {
+    fn next(&self) -> Option<Fault> {
+        if self.rate <= 0.0 {
+            return None;
+        }
+        let n = self.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // A fixed mix of the request number: repeatable, and spread over the run.
+        let mut x = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let u = (x ^ (x >> 31)) as f64 / u64::MAX as f64;
+        if u < self.rate {
+            Some(match n % 3 {
+                0 => Fault::Unavailable,
+                1 => Fault::Drop,
+                _ => Fault::SlowTimeout,
+            })
+        } else if u < self.rate * 1.5 {
+            Some(Fault::Slow)
+        } else {
+            None
+        }
+    }
+}
+
+/// A connection closed on purpose (`--faults`).
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose (--faults)")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
@@ -56,7 +114,9 @@ fn options() -> Result<Options, String> {
         },
         host: "127.0.0.1".into(),
         origins: std::env::var("ALLOWED_ORIGINS").unwrap_or_default(),
+        faults: 0.0,
     };
+    let mut faults = std::env::var("VEER_LOCAL_FAULTS").ok();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
@@ -68,12 +128,21 @@ fn options() -> Result<Options, String> {
             }
             "--host" => o.host = value("--host")?,
             "--allowed-origins" => o.origins = value("--allowed-origins")?,
+            "--faults" => faults = Some(value("--faults")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    if let Some(f) = faults {
+        o.faults = f
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| (0.0..=1.0).contains(r))
+            .ok_or_else(|| format!("--faults {f:?} is not a fraction between 0 and 1 (e.g. 0.1)"))?;
     }
     Ok(o)
 }
@@ -91,8 +160,9 @@ fn to_hyper(res: http::Response<Body>) -> http::Response<Full<Bytes>> {
 async fn serve(
     app: Arc<App<FileSource>>,
     cors: Cors,
+    faults: Arc<Faults>,
     req: http::Request<Incoming>,
-) -> Result<http::Response<Full<Bytes>>, Infallible> {
+) -> Result<http::Response<Full<Bytes>>, Dropped> {
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -125,7 +195,28 @@ async fn serve(
             return Ok(to_hyper(res));
         }
     };
+    let wait = std::time::Duration::from_secs(1);
+    match faults.next() {
+        None => {}
+        Some(Fault::Unavailable) => return Ok(injected(503, "service unavailable (injected by --faults)")),
+        Some(Fault::Drop) => return Err(Dropped),
+        Some(Fault::SlowTimeout) => {
+            tokio::time::sleep(wait).await;
+            return Ok(injected(504, "timed out (injected by --faults)"));
+        }
+        Some(Fault::Slow) => tokio::time::sleep(wait).await,
+    }
     Ok(to_hyper(app.handle(request_from(parts, body)).await))
+}
+
+/// An injected failure's answer.
+fn injected(status: u16, message: &str) -> http::Response<Full<Bytes>> {
+    let res = http::Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(serde_json::json!({"error": {"kind": "injected", "message": message}}).to_string()))
+        .unwrap_or_default();
+    to_hyper(res)
 }
 
 #[tokio::main]
@@ -163,6 +254,10 @@ async fn run() -> Result<(), String> {
     let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address ({e})"))?;
     let model = source.path.display().to_string();
     let app = Arc::new(App::new(source, cors.clone(), Server::Local));
+    let faults = Arc::new(Faults { rate: o.faults, count: std::sync::atomic::AtomicU64::new(0) });
+    if o.faults > 0.0 {
+        println!("veer-local: failing {:.0} % of requests on purpose (--faults)", o.faults * 100.0);
+    }
     println!("veer-local: listening on http://{bound}/digitise (model {model}, read on the first request)");
     loop {
         let (stream, _) = match listener.accept().await {
@@ -172,9 +267,9 @@ async fn run() -> Result<(), String> {
                 continue;
             }
         };
-        let (app, cors) = (app.clone(), cors.clone());
+        let (app, cors, faults) = (app.clone(), cors.clone(), faults.clone());
         tokio::spawn(async move {
-            let svc = service_fn(move |req| serve(app.clone(), cors.clone(), req));
+            let svc = service_fn(move |req| serve(app.clone(), cors.clone(), faults.clone(), req));
             if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
                 if !e.is_incomplete_message() {
                     eprintln!("veer-local: connection error: {e}");

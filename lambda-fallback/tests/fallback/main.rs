@@ -7,10 +7,12 @@
 //! | `bootstrap` | the real `bootstrap` binary against a stand-in Runtime API, with its JSON log lines |
 //! | `local` | `veer-local` over loopback: a scan, the 413 paths, a preflight, its argument errors |
 //! | `cors` | origin matching |
+//! | `batch_cloud` | `veer batch --cloud` against `veer-local --faults 0.1`: 200 scans each done once, the local run's curves, resume |
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod batch_cloud;
 mod bootstrap;
 mod cors;
 mod handler;

@@ -6,6 +6,7 @@
 //!               [-o OUT.csv|OUT.las|OUT.json]
 //! veer digitise SCAN --project FILE [--rows TOP:BOTTOM] [--well KEY=VALUE].. [-o OUT]
 //! veer batch DIR --project FILE [--format las|csv|json] [--out-dir DIR] [--model PATH]
+//! veer batch DIR --project FILE --cloud URL [--concurrency N] [--retries N] [--format ..] [--out-dir DIR]
 //! veer probe SCAN
 //! ```
 
@@ -24,6 +25,8 @@ use veer::model::Model;
 use veer::params::{CalibrationText, Style};
 use veer::pipeline::{digitise_project_bytes, DigitisedProject, Progress, Stage};
 use veer::project::Project;
+
+mod cloud;
 
 #[derive(Parser)]
 #[command(name = "veer", version, about = "Digitise scanned raster well logs into CSV, LAS 2.0 or JSON")]
@@ -129,6 +132,19 @@ struct BatchArgs {
     /// Where outputs go (default: DIR/veer-out).
     #[arg(long)]
     out_dir: Option<PathBuf>,
+    /// Send the scans to the cloud fallback's digitise URL instead of running them here; a re-run
+    /// resumes from the manifest in the output folder
+    #[arg(long)]
+    cloud: Option<String>,
+    /// With --cloud: scans in flight at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    concurrency: u16,
+    /// With --cloud: further tries of a scan refused with 429 or 5xx, dropped or timed out
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
+    retries: u32,
+    /// With --cloud: longest wait for one answer, in seconds
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -406,14 +422,43 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
     }
     let out_dir = a.out_dir.clone().unwrap_or_else(|| a.dir.join("veer-out"));
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let model = load_model(&a.model)?;
     let bar = if a.model.quiet { ProgressBar::hidden() } else { ProgressBar::new(scans.len() as u64) };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} scans {elapsed} {msg}")
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} scans {elapsed} eta {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
     let t0 = Instant::now();
+    if let Some(url) = &a.cloud {
+        let settings = cloud::Cloud {
+            url: url.clone(),
+            concurrency: usize::from(a.concurrency),
+            retries: a.retries,
+            timeout: std::time::Duration::from_secs(a.timeout),
+        };
+        let s = cloud::run(&settings, &scans, &project, format, &out_dir, &bar)?;
+        bar.finish_and_clear();
+        eprintln!(
+            "veer: {} scans in {:.1} s through {url}: {} digitised into {}, {} already done (manifest {}), {} failed; \
+             {} requests",
+            scans.len(),
+            t0.elapsed().as_secs_f64(),
+            s.written,
+            out_dir.display(),
+            s.skipped,
+            cloud::MANIFEST,
+            s.failed.len(),
+            s.requests
+        );
+        for (p, e) in &s.failed {
+            eprintln!("  {}: {e}", p.display());
+        }
+        if !s.failed.is_empty() {
+            eprintln!("veer: run the same command again to retry the failed scans (the others are skipped)");
+        }
+        return Ok(if s.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let model = load_model(&a.model)?;
     let mut failed: Vec<(PathBuf, String)> = Vec::new();
     let mut written = 0usize;
     for scan in &scans {
