@@ -123,7 +123,7 @@ const autosave = new Autosave(
   },
   {
     onSaved: (record) => {
-      $('saved').textContent = `Saved in this browser ${record.saved.slice(11, 19)}`;
+      $('saved').textContent = `Saved in this browser ${new Date(record.saved).toLocaleTimeString()}`;
       $('saved').dataset.saved = record.saved;
     },
     onError: (e) => showError({ kind: 'storage', message: `${e.message}; save the project to a file to keep it` }),
