@@ -35,6 +35,8 @@ pub mod preprocess;
 pub mod project;
 #[cfg(feature = "model")]
 pub mod selfcheck;
+#[cfg(feature = "sigv4")]
+pub mod sigv4;
 pub mod trace;
 
 pub use error::{Error, Result};

@@ -9,6 +9,10 @@
 //! refused from `Content-Length` (the body is read and dropped first, so a client still sending it sees the answer). Any `http://localhost:PORT`
 //! origin may call it (CORS), plus `--allowed-origins`.
 //!
+//! `--auth ACCESS_KEY:SECRET_KEY` (env `VEER_LOCAL_AUTH`) stands in for a function URL
+//! deployed with IAM auth: every request but a CORS preflight must carry an AWS Signature
+//! Version 4 by that key, made within 5 minutes, or it gets a 403 before any work is done.
+//!
 //! `--faults RATE` (a fraction, for testing clients such as `veer batch --cloud`) makes
 //! that share of requests fail after their body is read, in turn: a 503, a dropped
 //! connection, a 504 after a one-second wait; and half as many more answer correctly
@@ -29,11 +33,12 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 use veer_lambda::{request_from, too_large_response, App, Cors, FileSource, Server, MAX_BODY_BYTES};
 
-const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR] [--allowed-origins LIST] [--faults RATE]\n\
+const USAGE: &str = "usage: veer-local [--models DIR] [--port PORT] [--host ADDR] [--allowed-origins LIST] [--auth KEY:SECRET] [--faults RATE]\n\
   --models DIR            folder holding veernet-fp32.onnx, standing in for the EFS mount (env VEER_MODELS; default: the repository's models/)\n\
   --port PORT             TCP port, 0 for any free one (env VEER_LOCAL_PORT; default 9090)\n\
   --host ADDR             address to listen on (default 127.0.0.1)\n\
   --allowed-origins LIST  comma-separated origins allowed by CORS besides http://localhost:* (env ALLOWED_ORIGINS)\n\
+  --auth KEY:SECRET       require requests signed (AWS SigV4) by this access key, as IAM auth does (env VEER_LOCAL_AUTH)\n\
   --faults RATE           fail this fraction of requests (503, dropped connection, slow 504), for testing clients (env VEER_LOCAL_FAULTS)\n\
   MODEL_PATH              full checkpoint path, overrides --models";
 
@@ -50,6 +55,8 @@ struct Options {
     host: String,
     origins: String,
     faults: f64,
+    /// Access key and secret key requests must be signed with.
+    auth: Option<(String, String)>,
 }
 
 /// Injected failures (`--faults`).
@@ -115,7 +122,9 @@ fn options() -> Result<Options, String> {
         host: "127.0.0.1".into(),
         origins: std::env::var("ALLOWED_ORIGINS").unwrap_or_default(),
         faults: 0.0,
+        auth: None,
     };
+    let mut auth = std::env::var("VEER_LOCAL_AUTH").ok();
     let mut faults = std::env::var("VEER_LOCAL_FAULTS").ok();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -129,12 +138,20 @@ fn options() -> Result<Options, String> {
             "--host" => o.host = value("--host")?,
             "--allowed-origins" => o.origins = value("--allowed-origins")?,
             "--faults" => faults = Some(value("--faults")?),
+            "--auth" => auth = Some(value("--auth")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    if let Some(a) = auth {
+        let (k, s) = a
+            .split_once(':')
+            .filter(|(k, s)| !k.is_empty() && !s.is_empty())
+            .ok_or_else(|| "--auth needs ACCESS_KEY:SECRET_KEY".to_string())?;
+        o.auth = Some((k.to_string(), s.to_string()));
     }
     if let Some(f) = faults {
         o.faults = f
@@ -161,6 +178,7 @@ async fn serve(
     app: Arc<App<FileSource>>,
     cors: Cors,
     faults: Arc<Faults>,
+    auth: Arc<Option<(String, String)>>,
     req: http::Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, Dropped> {
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -195,6 +213,32 @@ async fn serve(
             return Ok(to_hyper(res));
         }
     };
+    if let (Some((key, secret)), false) = (auth.as_ref(), parts.method == http::Method::OPTIONS) {
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).to_string()))
+            .collect();
+        let signed = veer::sigv4::Request {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &headers,
+            body: &body,
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        if let Err(refusal) = veer::sigv4::verify(&signed, |k| (k == key).then(|| secret.clone()), now) {
+            println!(
+                "{}",
+                serde_json::json!({"msg": "digitise", "server": "local", "status": 403, "kind": "forbidden"})
+            );
+            return Ok(injected_kind(
+                403,
+                "forbidden",
+                &format!("{refusal}; sign requests with the credentials of an identity allowed to invoke the function"),
+            ));
+        }
+    }
     let wait = std::time::Duration::from_secs(1);
     match faults.next() {
         None => {}
@@ -211,10 +255,15 @@ async fn serve(
 
 /// An injected failure's answer.
 fn injected(status: u16, message: &str) -> http::Response<Full<Bytes>> {
+    injected_kind(status, "injected", message)
+}
+
+/// A JSON error answer of this server's own (not the handler's).
+fn injected_kind(status: u16, kind: &str, message: &str) -> http::Response<Full<Bytes>> {
     let res = http::Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(serde_json::json!({"error": {"kind": "injected", "message": message}}).to_string()))
+        .body(Body::Text(serde_json::json!({"error": {"kind": kind, "message": message}}).to_string()))
         .unwrap_or_default();
     to_hyper(res)
 }
@@ -255,6 +304,10 @@ async fn run() -> Result<(), String> {
     let model = source.path.display().to_string();
     let app = Arc::new(App::new(source, cors.clone(), Server::Local));
     let faults = Arc::new(Faults { rate: o.faults, count: std::sync::atomic::AtomicU64::new(0) });
+    if let Some((key, _)) = &o.auth {
+        println!("veer-local: requests must be signed (AWS SigV4) by access key {key} (--auth)");
+    }
+    let auth = Arc::new(o.auth);
     if o.faults > 0.0 {
         println!("veer-local: failing {:.0} % of requests on purpose (--faults)", o.faults * 100.0);
     }
@@ -267,9 +320,9 @@ async fn run() -> Result<(), String> {
                 continue;
             }
         };
-        let (app, cors, faults) = (app.clone(), cors.clone(), faults.clone());
+        let (app, cors, faults, auth) = (app.clone(), cors.clone(), faults.clone(), auth.clone());
         tokio::spawn(async move {
-            let svc = service_fn(move |req| serve(app.clone(), cors.clone(), faults.clone(), req));
+            let svc = service_fn(move |req| serve(app.clone(), cors.clone(), faults.clone(), auth.clone(), req));
             if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
                 if !e.is_incomplete_message() {
                     eprintln!("veer-local: connection error: {e}");

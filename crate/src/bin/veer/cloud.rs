@@ -8,6 +8,12 @@
 //! exponential backoff and jitter, honouring `Retry-After`; any other refusal is the
 //! scan's failure, with the fallback's message.
 //!
+//! Requests are signed with AWS Signature Version 4 (service `lambda`) when the
+//! environment holds AWS credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! optional `AWS_SESSION_TOKEN`; region from `AWS_REGION`, `AWS_DEFAULT_REGION` or the
+//! function URL's host), as a function URL deployed with IAM auth requires; `--unsigned`
+//! sends them bare.
+//!
 //! A manifest in the output folder (`veer-manifest.jsonl`, one line per scan written)
 //! makes a re-run resume: a scan whose bytes, project and format match a line, and whose
 //! output is still there, is skipped. An output is written to a temporary file and
@@ -51,6 +57,61 @@ pub struct Cloud {
     pub retries: u32,
     /// Longest wait for one answer.
     pub timeout: Duration,
+    /// Sign requests with the environment's AWS credentials, when it has them.
+    pub sign: bool,
+}
+
+/// AWS credentials and region for signing, from the environment.
+struct Signer {
+    access_key: String,
+    secret_key: String,
+    session_token: Option<String>,
+    region: String,
+}
+
+impl Signer {
+    fn from_env(host: &str) -> Option<Signer> {
+        let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .or_else(|| veer::sigv4::function_url_region(host).map(str::to_string))
+            .unwrap_or_else(|| "us-east-1".into());
+        Some(Signer {
+            access_key: var("AWS_ACCESS_KEY_ID")?,
+            secret_key: var("AWS_SECRET_ACCESS_KEY")?,
+            session_token: var("AWS_SESSION_TOKEN"),
+            region,
+        })
+    }
+
+    /// The headers that sign a POST of `body` to `path?query` on `host`, now.
+    fn headers(&self, host: &str, path: &str, query: &str, content_type: &str, body: &[u8]) -> Vec<(String, String)> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let base = vec![("host".to_string(), host.to_string()), ("content-type".to_string(), content_type.to_string())];
+        let req = veer::sigv4::Request { method: "POST", path, query, headers: &base, body };
+        let creds = veer::sigv4::Credentials {
+            access_key: &self.access_key,
+            secret_key: &self.secret_key,
+            session_token: self.session_token.as_deref(),
+        };
+        veer::sigv4::sign(&req, &creds, &self.region, "lambda", &veer::sigv4::amz_date(now))
+    }
+}
+
+/// Host (with a port other than the scheme's), path and query of an http(s) URL.
+fn url_parts(url: &str) -> (String, String, String) {
+    let (https, rest) = match url.strip_prefix("https://") {
+        Some(r) => (true, r),
+        None => (false, url.trim_start_matches("http://")),
+    };
+    let (authority, rest) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let host = match authority.rsplit_once(':') {
+        Some((h, "443")) if https => h.to_string(),
+        Some((h, "80")) if !https => h.to_string(),
+        _ => authority.to_string(),
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (host, if path.is_empty() { "/".into() } else { path.to_string() }, query.to_string())
 }
 
 /// What a cloud batch did.
@@ -126,6 +187,7 @@ pub fn run(
     }
 
     let url = format!("{}{}{query}", cloud.url, if cloud.url.contains('?') { "&" } else { "?" });
+    let signer = if cloud.sign { Signer::from_env(&url_parts(&url).0) } else { None };
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(cloud.timeout)).build().into();
     let next = AtomicUsize::new(0);
@@ -135,11 +197,12 @@ pub fn run(
         let (send, receive) = mpsc::channel();
         for _ in 0..cloud.concurrency.clamp(1, todo.len().max(1)) {
             let send = send.clone();
-            let (todo, next, requests, agent, url) = (&todo, &next, &requests, &agent, &url);
+            let (todo, next, requests, agent, url, signer) = (&todo, &next, &requests, &agent, &url, &signer);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((scan, entry)) = todo.get(i) else { break };
-                let result = one_scan(agent, url, cloud, scan, project, format, out_dir, &entry.output, requests, i);
+                let to = Target { agent, url, signer: signer.as_ref(), cloud, requests };
+                let result = one_scan(&to, scan, project, format, out_dir, &entry.output, i);
                 if send.send((i, result)).is_err() {
                     break;
                 }
@@ -167,25 +230,39 @@ pub fn run(
     Ok(summary)
 }
 
+/// Where requests go and how.
+struct Target<'a> {
+    agent: &'a ureq::Agent,
+    url: &'a str,
+    signer: Option<&'a Signer>,
+    cloud: &'a Cloud,
+    /// Requests sent so far, retries included.
+    requests: &'a AtomicUsize,
+}
+
 /// Sends one scan (retrying what may pass on a second try) and writes its output.
-#[allow(clippy::too_many_arguments)]
 fn one_scan(
-    agent: &ureq::Agent,
-    url: &str,
-    cloud: &Cloud,
+    to: &Target<'_>,
     scan: &Path,
     project: &Project,
     format: Format,
     out_dir: &Path,
     output: &str,
-    requests: &AtomicUsize,
     salt: usize,
 ) -> Result<()> {
     let (body, content_type) = request_body(scan)?;
+    let (host, path, query) = url_parts(to.url);
     let mut attempt = 0u32;
     let answer = loop {
-        requests.fetch_add(1, Ordering::Relaxed);
-        let sent = agent.post(url).header("content-type", content_type).send(&body[..]);
+        to.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = to.agent.post(to.url).header("content-type", content_type);
+        // Signed afresh for each try: a signature is valid for 5 minutes.
+        if let Some(s) = to.signer {
+            for (k, v) in s.headers(&host, &path, &query, content_type, &body) {
+                request = request.header(k, v);
+            }
+        }
+        let sent = request.send(&body[..]);
         let (retry, why, wait) = match sent {
             Ok(mut res) => {
                 let status = res.status().as_u16();
@@ -216,7 +293,7 @@ fn one_scan(
         if !retry {
             bail!("{why}");
         }
-        if attempt >= cloud.retries {
+        if attempt >= to.cloud.retries {
             bail!("{why} (after {} tries; raise --retries or lower --concurrency)", attempt + 1);
         }
         std::thread::sleep(wait.unwrap_or_else(|| backoff(attempt, salt)).min(MAX_BACKOFF));
@@ -268,7 +345,14 @@ fn refusal(status: u16, text: &str) -> String {
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
         .unwrap_or_else(|| text.chars().take(300).collect::<String>().trim().to_string());
-    format!("the fallback answered {status}: {message}")
+    let hint = match status {
+        401 | 403 => {
+            "; the function URL checks who calls it: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \
+                      (and AWS_SESSION_TOKEN) for an identity allowed to invoke it"
+        }
+        _ => "",
+    };
+    format!("the fallback answered {status}: {message}{hint}")
 }
 
 /// Wait before retry `attempt` (0-based): doubling from [`FIRST_BACKOFF`], times a
@@ -323,6 +407,17 @@ mod tests {
             }
         }
         assert!(backoff(40, 1) <= FIRST_BACKOFF * (1 << 16));
+    }
+
+    #[test]
+    fn url_parts_give_the_signed_host_path_and_query() {
+        let (h, p, q) = url_parts("https://abc.lambda-url.eu-west-1.on.aws:443/digitise?project=%7B%7D");
+        assert_eq!(
+            (h.as_str(), p.as_str(), q.as_str()),
+            ("abc.lambda-url.eu-west-1.on.aws", "/digitise", "project=%7B%7D")
+        );
+        let (h, p, q) = url_parts("http://127.0.0.1:9191?x=1");
+        assert_eq!((h.as_str(), p.as_str(), q.as_str()), ("127.0.0.1:9191", "/", "x=1"));
     }
 
     #[test]

@@ -145,6 +145,10 @@ struct BatchArgs {
     /// With --cloud: longest wait for one answer, in seconds
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
+    /// With --cloud: send requests unsigned (a fallback deployed open); by default they are signed
+    /// with AWS Signature Version 4 when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set
+    #[arg(long)]
+    unsigned: bool,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -435,6 +439,7 @@ fn run_batch(a: BatchArgs) -> Result<ExitCode> {
             concurrency: usize::from(a.concurrency),
             retries: a.retries,
             timeout: std::time::Duration::from_secs(a.timeout),
+            sign: !a.unsigned,
         };
         let s = cloud::run(&settings, &scans, &project, format, &out_dir, &bar)?;
         bar.finish_and_clear();
