@@ -279,3 +279,16 @@ test('the well header is remembered by well name; a project saved to a file open
   other.assertClean();
   await context.close();
 });
+
+test('without crypto.subtle (plain http from another host) the page works and says the project is not autosaved', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.addInitScript(() => Object.defineProperty(globalThis.crypto, 'subtle', { value: undefined }));
+  const page = await h.openPage(context, env.srv.url);
+  await h.dropFile(page, path.join(h.CASES, 'gr-linear-png/scan.png'), 'image/png');
+  await h.waitForScan(page);
+  assert.match(await page.textContent('#saved'), /Not saved in this browser/);
+  await page.evaluate((c) => window.veer.applyCalibration(c), JSON.parse(fs.readFileSync(path.join(h.CASES, 'gr-linear-png/case.json'), 'utf8')));
+  assert.equal(await page.isEnabled('#run'), true);
+  page.assertClean();
+  await context.close();
+});

@@ -191,7 +191,7 @@ async function openFile(file) {
     state.image = { width: header.width, height: header.height, pixels };
     let record = null;
     try {
-      record = await loadRecord(hash);
+      if (hash) record = await loadRecord(hash);
     } catch (e) {
       showError({ kind: 'storage', message: `the saved project could not be read (${e.message})` });
     }
@@ -209,7 +209,7 @@ async function openFile(file) {
     state.hash = hash;
     $('reopen').hidden = true;
     // Kept so that a reload can reopen it (its project is saved under its hash).
-    keepLastScan({ hash, name: file.name, type: state.file.type, bytes }).catch(() => {});
+    if (hash) keepLastScan({ hash, name: file.name, type: state.file.type, bytes }).catch(() => {});
     viewer.setImage(state.image);
     document.body.classList.add('has-scan');
     $('scan-name').textContent = `${file.name} · ${header.width.toLocaleString()} x ${header.height.toLocaleString()} px · ${header.format.toUpperCase()}${header.bits_per_pixel === 1 ? ' (1-bit)' : ''}`;
@@ -222,6 +222,7 @@ async function openFile(file) {
       setStatus('Calibrate the track, then digitise.');
       refresh();
     }
+    if (!hash) $('saved').textContent = 'Not saved in this browser (it needs https): save the project to a file';
     await showPlan();
   } catch (e) {
     state.file = null;

@@ -9,8 +9,12 @@ const SCANS = 'scans';
 /** The largest scan kept for reopening after a reload (bytes). */
 export const MAX_KEPT_SCAN_BYTES = 256 * 2 ** 20;
 
-/** SHA-256 of `bytes` as lowercase hex (crypto.subtle: the page is served from a secure context). */
+/**
+ * SHA-256 of `bytes` as lowercase hex; null where the browser offers no `crypto.subtle` (a page
+ * served over plain http from another host than localhost): then nothing is autosaved.
+ */
 export async function sha256Hex(bytes) {
+  if (!globalThis.crypto?.subtle) return null;
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
