@@ -238,6 +238,11 @@ test('the well header is remembered by well name; a project saved to a file open
   await page.click('#add-curve');
   await page.fill('#mnemonic', 'SP');
   await page.fill('#unit', 'MV');
+  // An incomplete curve: the project is not saved as a file, and the page says what is missing.
+  await page.click('#save-project');
+  await page.waitForSelector('#banner:not([hidden])');
+  assert.match(await page.textContent('#banner-text'), /cannot be saved as a file yet: .*SP/);
+  await page.click('#banner-close');
   await page.fill('#left', '-20');
   await page.fill('#right', '80');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-project')]);

@@ -726,9 +726,21 @@ function applyCalibration(cal) {
   changed();
 }
 
-$('save-project').onclick = () => {
+$('save-project').onclick = async () => {
   readForm();
-  download(JSON.stringify(coreProject(state.project)), `${baseName()}.veer.json`, 'application/json');
+  const project = coreProject(state.project);
+  try {
+    // Only a project the core reads is saved as a file (work in progress is autosaved here).
+    state.project.curves.forEach((c, i) => {
+      const why = missingFor(state.project, i);
+      if (why) throw new Error(`${c.mnemonic.trim() || `curve ${i + 1}`}: ${why}`);
+    });
+    await client.parseProject(project);
+  } catch (e) {
+    showError({ kind: 'bad_parameter', message: `The project cannot be saved as a file yet: ${e.message}` });
+    return;
+  }
+  download(JSON.stringify(project), `${baseName()}.veer.json`, 'application/json');
 };
 
 async function openProjectFile(f) {
