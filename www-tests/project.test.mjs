@@ -136,6 +136,16 @@ test('three curves in two tracks, one edited, a fourth added, a reload: all four
   await page.mouse.up();
   await page.click('#mode-pan');
   assert.ok((await xsAt(page, 'GR', [ERASE[0] + 30])).every(Number.isNaN), 'the erased rows are a gap');
+  // Digitising GR again would replace the correction: the page asks first (declined here).
+  const asked = new Promise((resolve) => page.once('dialog', (d) => {
+    resolve(d.message());
+    d.dismiss();
+  }));
+  await page.click('#run');
+  assert.match(await asked, /GR was corrected by hand/);
+  assert.equal(await page.evaluate(() => window.veer.state.busy), false, 'declined: nothing runs');
+  assert.ok((await xsAt(page, 'GR', [ERASE[0] + 30])).every(Number.isNaN), 'declined: the correction stays');
+  assert.match(await page.textContent('.pick-curve[data-mnemonic="GR"]'), /edited/);
 
   // Curve 4: ILD on the log track; then RHOB is run again: GR's edit stays.
   await addCurve(page, cal('track3-ild'));

@@ -118,7 +118,7 @@ const autosave = new Autosave(
     uncertain: state.project.curves.map((c) => state.uncertain.get(c) ?? []),
     runs: state.project.curves.map((c) => {
       const r = state.runs.get(c);
-      return r ? { ran: r.ran, model: r.model, seconds: r.seconds, stats: r.stats, reviewed: r.reviewed } : null;
+      return r ? { ran: r.ran, model: r.model, seconds: r.seconds, stats: r.stats, reviewed: r.reviewed, handEdited: !!r.handEdited } : null;
     }),
   },
   {
@@ -382,9 +382,8 @@ function renderCurves() {
     const st = document.createElement('span');
     st.className = 'state';
     const run = state.runs.get(c);
-    const ed = state.editors.get(c);
     st.textContent = !c.edited ? (missingFor(state.project, i) ? 'to calibrate' : 'not digitised')
-      : `${run?.stats ? `${Math.round(run.stats.coverage * 100)}% traced` : 'digitised'}${ed?.canUndo ? ', edited' : ''}`;
+      : `${run?.stats ? `${Math.round(run.stats.coverage * 100)}% traced` : 'digitised'}${run?.handEdited ? ', edited' : ''}`;
     pickBtn.append(swatch, name, st);
     pickBtn.onclick = () => selectCurve(i);
     const rm = document.createElement('button');
@@ -920,6 +919,8 @@ $('cal-form').addEventListener('submit', (e) => {
     showError({ kind: 'bad_parameter', message: why });
     return;
   }
+  const c = cur();
+  if (state.runs.get(c)?.handEdited && !confirm(`${c.mnemonic.trim()} was corrected by hand. Digitise it again and replace those corrections?`)) return;
   runCurves([state.sel]);
 });
 
@@ -999,7 +1000,11 @@ function redo() {
 /** The selected curve's path changed by hand: it is the curve's path now (and saved). */
 function afterEdit() {
   const c = cur();
-  if (c && state.editor) c.edited = state.editor.toEdited();
+  if (c && state.editor) {
+    c.edited = state.editor.toEdited();
+    // Corrected by hand: a new run of this curve asks before it replaces the corrections.
+    state.runs.set(c, { ...(state.runs.get(c) ?? {}), handEdited: true });
+  }
   updateUndo();
   changed();
   viewer.redraw();
