@@ -95,35 +95,31 @@ test('three curves in two tracks, one edited, a fourth added, a reload: all four
   await page.screenshot({ path: path.join(h.SHOTS, 'project-three.png') });
 
   // Review: the stretches the core marks unsure on the selected curve are shaded, and N (or the
-  // button) centres the next one below the view's centre. (A core that does not mark them yet
-  // answers without `uncertain`: then there is nothing to review.)
+  // button) centres the next one below the view's centre.
   const unsure = await page.evaluate(() => {
     const s = window.veer.state;
     return s.project.curves.map((c) => ({ mnemonic: c.mnemonic, reviewed: s.runs.get(c).reviewed, stretches: s.uncertain.get(c) ?? [] }));
   });
-  if (unsure.every((u) => !u.reviewed)) {
-    console.log('review: this core does not mark unsure stretches (web/www/pkg built before the core had them)');
-  } else {
-    const u = unsure.find((k) => k.stretches.length >= 2);
-    assert.ok(u, `a curve with unsure stretches: ${JSON.stringify(unsure.map((k) => [k.mnemonic, k.stretches.length]))}`);
-    await page.click(`.pick-curve[data-mnemonic="${u.mnemonic}"]`);
-    assert.equal(await page.isEnabled('#next-uncertain'), true);
-    assert.match(await page.textContent('#uncertain-text'), new RegExp(`${u.mnemonic}: ${u.stretches.length} stretches where the trace is unsure`));
-    const sorted = [...u.stretches].sort((a, b) => a[0] - b[0]);
-    const centre = () => page.evaluate(() => {
-      const v = window.veer.viewer;
-      return v.toImage(0, v.canvas.getBoundingClientRect().height / 2).y;
-    });
-    await page.evaluate((y) => window.veer.viewer.centreOn(600, y), sorted[0][0] - 300);
-    await page.focus('#viewer');
-    await page.keyboard.press('n');
-    const first = await centre();
-    assert.ok(Math.abs(first - (sorted[0][0] + sorted[0][1]) / 2) < 1, `N centres the first stretch: ${first} vs ${sorted[0]}`);
-    await page.click('#next-uncertain');
-    const second = await centre();
-    assert.ok(Math.abs(second - (sorted[1][0] + sorted[1][1]) / 2) < 1, `the button centres the next: ${second} vs ${sorted[1]}`);
-    await page.screenshot({ path: path.join(h.SHOTS, 'project-review.png') });
-  }
+  assert.ok(unsure.every((u) => u.reviewed), 'the core reports unsure stretches with each run');
+  const u = unsure.find((k) => k.stretches.length >= 2);
+  assert.ok(u, `a curve with unsure stretches: ${JSON.stringify(unsure.map((k) => [k.mnemonic, k.stretches.length]))}`);
+  await page.click(`.pick-curve[data-mnemonic="${u.mnemonic}"]`);
+  assert.equal(await page.isEnabled('#next-uncertain'), true);
+  assert.match(await page.textContent('#uncertain-text'), new RegExp(`${u.mnemonic}: ${u.stretches.length} stretches where the trace is unsure`));
+  const sorted = [...u.stretches].sort((a, b) => a[0] - b[0]);
+  const centre = () => page.evaluate(() => {
+    const v = window.veer.viewer;
+    return v.toImage(0, v.canvas.getBoundingClientRect().height / 2).y;
+  });
+  await page.evaluate((y) => window.veer.viewer.centreOn(600, y), sorted[0][0] - 300);
+  await page.focus('#viewer');
+  await page.keyboard.press('n');
+  const first = await centre();
+  assert.ok(Math.abs(first - (sorted[0][0] + sorted[0][1]) / 2) < 1, `N centres the first stretch: ${first} vs ${sorted[0]}`);
+  await page.click('#next-uncertain');
+  const second = await centre();
+  assert.ok(Math.abs(second - (sorted[1][0] + sorted[1][1]) / 2) < 1, `the button centres the next: ${second} vs ${sorted[1]}`);
+  await page.screenshot({ path: path.join(h.SHOTS, 'project-review.png') });
 
   // A hand edit: GR erased over 60 rows.
   await page.click('.pick-curve[data-mnemonic="GR"]');
