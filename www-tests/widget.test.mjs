@@ -404,20 +404,8 @@ test('a project through the widget: every curve in veer-result, the same curves,
   // The widget's export is the core's writer: one LAS with every curve and the well's name, read by lasio.
   const las = path.join(h.SHOTS, 'widget-project.las');
   fs.writeFileSync(las, await p.evaluate(() => document.getElementById('local').export('las')));
-  const { execFileSync } = await import('node:child_process');
-  const read = execFileSync('python3', ['-c', `
-import sys, warnings, logging, json
-warnings.simplefilter("error")
-class Fail(logging.Handler):
-    def emit(self, record):
-        if record.levelno >= logging.WARNING:
-            raise SystemExit("lasio warned: " + record.getMessage())
-logging.getLogger("lasio").addHandler(Fail())
-import lasio
-las = lasio.read(sys.argv[1])
-print(json.dumps([[c.mnemonic for c in las.curves], las.well["WELL"].value, len(las.index)]))
-`, las], { encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(read), [['DEPT', 'RHOB', 'NPHI', 'ILD'], 'UNIVERSITY 6-17 NO.1', local.log.depth.length]);
+  const read = h.readLas(las, 'print(json.dumps([[c.mnemonic for c in las.curves], las.well["WELL"].value, len(las.index)]))');
+  assert.deepEqual(read, [['DEPT', 'RHOB', 'NPHI', 'ILD'], 'UNIVERSITY 6-17 NO.1', local.log.depth.length]);
   await p.locator('#local').screenshot({ path: path.join(h.SHOTS, 'widget-project.png') });
   const kinds = await p.evaluate(() => window.seen.filter((e) => e.type !== 'veer-progress').map((e) => `${e.id}:${e.type}:${e.detail.n}`));
   assert.deepEqual(kinds, ['local:veer-result:3', 'cloud:veer-result:3']);

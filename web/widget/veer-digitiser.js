@@ -423,30 +423,22 @@ export class VeerDigitiser extends HTMLElement {
   }
 
   async _loadCalibration(value) {
-    const v = value.trim();
-    if (v.startsWith('{')) {
-      this._fillForm(parseCalibration(v));
-      return;
-    }
-    const url = this._resolve(v);
-    let text;
-    try {
-      const r = await fetch(url);
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      text = await r.text();
-    } catch (e) {
-      throw veerError('network', `the calibration ${url} could not be loaded (${e.message}); check the calibration attribute`);
-    }
-    if (this.getAttribute('calibration') !== value) return; // replaced meanwhile
-    this._fillForm(parseCalibration(text));
+    const text = await this._attributeJson('calibration', value);
+    if (text !== null) this._fillForm(parseCalibration(text));
   }
 
   async _loadProject(value) {
+    const text = await this._attributeJson('project', value);
+    if (text !== null) this._setProject(parseProject(text));
+  }
+
+  /**
+   * The JSON text an attribute gives: inline (`{...}`) or fetched from the URL it names;
+   * null when the attribute changed while it was being fetched.
+   */
+  async _attributeJson(name, value) {
     const v = value.trim();
-    if (v.startsWith('{')) {
-      this._setProject(parseProject(v));
-      return;
-    }
+    if (v.startsWith('{')) return v;
     const url = this._resolve(v);
     let text;
     try {
@@ -454,10 +446,9 @@ export class VeerDigitiser extends HTMLElement {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       text = await r.text();
     } catch (e) {
-      throw veerError('network', `the project ${url} could not be loaded (${e.message}); check the project attribute`);
+      throw veerError('network', `the ${name} ${url} could not be loaded (${e.message}); check the ${name} attribute`);
     }
-    if (this.getAttribute('project') !== value) return; // replaced meanwhile
-    this._setProject(parseProject(text));
+    return this.getAttribute(name) === value ? text : null; // null: replaced meanwhile
   }
 
   /** Holds a project (null: back to the one calibration of the form). */

@@ -5,6 +5,7 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
 
@@ -109,6 +110,24 @@ export async function calibrate(page, cal) {
 }
 
 /** Median of a list of numbers (the benchmarks' summary statistic). */
+/**
+ * Reads a LAS file with lasio, its warnings (and lasio's logged ones) as errors, and returns
+ * what the Python `body` prints as JSON; `las` is the file read, `math` and `json` imported.
+ */
+export function readLas(file, body) {
+  const script = `import sys, warnings, logging, math, json
+warnings.simplefilter("error")
+class Fail(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.WARNING:
+            raise SystemExit("lasio warned: " + record.getMessage())
+logging.getLogger("lasio").addHandler(Fail())
+import lasio
+las = lasio.read(sys.argv[1])
+${body}`;
+  return JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }));
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -3,16 +3,20 @@
 
 import { valueAt, depthAt } from './viewer.js';
 
-export function drawPlot(canvas, editor, cal, window) {
+/** Sizes `canvas` to its box at the device's pixel ratio, cleared; returns its context and CSS size. */
+function clearCanvas(canvas) {
   const dpr = globalThis.devicePixelRatio || 1;
   const r = canvas.getBoundingClientRect();
   canvas.width = Math.round(r.width * dpr);
   canvas.height = Math.round(r.height * dpr);
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const W = r.width;
-  const H = r.height;
-  ctx.clearRect(0, 0, W, H);
+  ctx.clearRect(0, 0, r.width, r.height);
+  return { ctx, W: r.width, H: r.height };
+}
+
+export function drawPlot(canvas, editor, cal, window) {
+  const { ctx, W, H } = clearCanvas(canvas);
   if (!editor || !cal) return;
   const pad = { l: 46, r: 10, t: 18, b: 8 };
   const pts = [];
@@ -76,15 +80,7 @@ export function drawPlot(canvas, editor, cal, window) {
  * ([top, bottom]: the interval or the whole scan), `window` the viewer's depths.
  */
 export function drawLog(canvas, tracks, rows, window) {
-  const dpr = globalThis.devicePixelRatio || 1;
-  const r = canvas.getBoundingClientRect();
-  canvas.width = Math.round(r.width * dpr);
-  canvas.height = Math.round(r.height * dpr);
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const W = r.width;
-  const H = r.height;
-  ctx.clearRect(0, 0, W, H);
+  const { ctx, W, H } = clearCanvas(canvas);
   const usable = tracks.filter((t) => t.cal);
   if (!usable.length) return;
   const cal0 = usable[0].cal;
