@@ -12,6 +12,7 @@
 //! | [`model`] | tract-onnx: load from bytes, optimise once per tile shape, run tiles, blend, stitch |
 //! | [`trace`] | one curve through the probability map: Viterbi with a jump penalty, seed, gaps |
 //! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
+//! | [`layout`] | a print's geometry without clicks: track edges (as slanted lines) and grids, depth lines, skew, depth column |
 //! | [`project`] | a whole print: depth ties, the traced interval, excluded rows, the well's header, every curve |
 //! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers, of one curve or a whole log |
 //! | [`pipeline`] | the one data path every entry point uses |
@@ -24,6 +25,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod export;
+pub mod layout;
 pub mod limits;
 #[cfg(feature = "model")]
 pub mod model;

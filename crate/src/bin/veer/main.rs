@@ -7,6 +7,7 @@
 //! veer digitise SCAN --project FILE [--rows TOP:BOTTOM] [--well KEY=VALUE].. [-o OUT]
 //! veer batch DIR --project FILE [--format las|csv|json] [--out-dir DIR] [--model PATH]
 //! veer batch DIR --project FILE --cloud URL [--concurrency N] [--retries N] [--format ..] [--out-dir DIR]
+//! veer calibrate SCAN [-o LAYOUT.json]
 //! veer probe SCAN
 //! ```
 
@@ -26,6 +27,7 @@ use veer::params::{CalibrationText, Style};
 use veer::pipeline::{digitise_project_bytes, DigitisedProject, Progress, Stage};
 use veer::project::Project;
 
+mod calibrate;
 mod cloud;
 
 #[derive(Parser)]
@@ -41,6 +43,8 @@ enum Command {
     Digitise(DigitiseArgs),
     /// Digitise every scan in a folder with one shared project (or calibration) as template.
     Batch(BatchArgs),
+    /// Propose a print's geometry without clicks: tracks, grids, depth lines, skew, depth column.
+    Calibrate(calibrate::CalibrateArgs),
     /// Print what a scan's header says (format, size, bits) without decoding it.
     Probe {
         /// The scan (PNG, JPEG or TIFF).
@@ -158,6 +162,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Digitise(a) => run_digitise(a),
         Command::Batch(a) => run_batch(a),
+        Command::Calibrate(a) => calibrate::run(&a).map(|()| ExitCode::SUCCESS),
         Command::Probe { scan } => run_probe(&scan),
     };
     match result {

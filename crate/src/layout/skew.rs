@@ -1,0 +1,84 @@
+//! Step 2: the skew, by projection: the slope at which the darkness profiles of all bands
+//! (or strips), each shifted by the slope times its distance from the middle, add up to the
+//! sharpest sum (largest sum of squares). Straight lines only add up in one place at the
+//! right slope; text and curves add up to about the same at every slope.
+
+use super::tune::{MAX_SKEW_DEG, SKEW_COARSE_STEP_DEG, SKEW_FINE_STEP_DEG};
+
+/// One profile and where it was taken along the other axis (a band's middle row, or a
+/// strip's middle column).
+pub(super) struct Profile<'a> {
+    pub at: f64,
+    pub values: &'a [f32],
+}
+
+/// The slope found: columns per row for vertical lines (rows per column for horizontal ones).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Slope {
+    pub slope: f64,
+    /// How much sharper the best slope's sum is than the median slope's, as a share of the
+    /// median (0: no straight lines at all).
+    pub contrast: f64,
+}
+
+/// Adds `p` sampled at `x + shift` (linear interpolation; outside the profile counts as 0) to `sum`.
+pub(super) fn add_shifted(sum: &mut [f32], p: &[f32], shift: f64) {
+    let k = shift.floor();
+    let f = (shift - k) as f32;
+    let k = k as isize;
+    let n = p.len() as isize;
+    let lo = (-k).clamp(0, n) as usize;
+    let hi = (n - k - 1).clamp(0, n) as usize;
+    for (x, s) in sum.iter_mut().enumerate().take(hi).skip(lo) {
+        let i = (x as isize + k) as usize;
+        *s += (1.0 - f) * p[i] + f * p[i + 1];
+    }
+}
+
+fn sharpness(profiles: &[Profile<'_>], len: usize, mid: f64, slope: f64, sum: &mut Vec<f32>) -> f64 {
+    sum.clear();
+    sum.resize(len, 0.0);
+    for p in profiles {
+        add_shifted(sum, p.values, slope * (p.at - mid));
+    }
+    sum.iter().map(|&v| f64::from(v) * f64::from(v)).sum()
+}
+
+/// The sharpest slope, searched coarsely on `coarse` (the same profiles summed in fewer, longer
+/// pieces: fast) and finely on `fine`, within [`MAX_SKEW_DEG`]. `None` when there are no
+/// profiles.
+pub(super) fn find_slope(coarse: &[Profile<'_>], fine: &[Profile<'_>], len: usize, mid: f64) -> Option<Slope> {
+    if coarse.is_empty() || fine.is_empty() || len < 2 {
+        return None;
+    }
+    let mut buf = Vec::new();
+    let steps = (MAX_SKEW_DEG / SKEW_COARSE_STEP_DEG).round() as i32;
+    let mut scores: Vec<(f64, f64)> = (-steps..=steps)
+        .map(|i| {
+            let deg = f64::from(i) * SKEW_COARSE_STEP_DEG;
+            (deg, sharpness(coarse, len, mid, deg.to_radians().tan(), &mut buf))
+        })
+        .collect();
+    let (best_deg, _) = scores.iter().copied().fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    scores.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let median = scores[scores.len() / 2].1;
+    let fine_steps = (SKEW_COARSE_STEP_DEG / SKEW_FINE_STEP_DEG).round() as i32;
+    let fine_scores: Vec<(f64, f64)> = (-fine_steps..=fine_steps)
+        .map(|i| {
+            let deg = best_deg + f64::from(i) * SKEW_FINE_STEP_DEG;
+            (deg, sharpness(fine, len, mid, deg.to_radians().tan(), &mut buf))
+        })
+        .collect();
+    let (bi, &(mut deg, best)) =
+        fine_scores.iter().enumerate().fold((0, &(0.0, f64::MIN)), |a, b| if b.1 .1 > a.1 .1 { b } else { a });
+    // A parabola through the best and its neighbours places the peak between steps.
+    if bi > 0 && bi + 1 < fine_scores.len() {
+        let (l, r) = (fine_scores[bi - 1].1, fine_scores[bi + 1].1);
+        let denom = l - 2.0 * best + r;
+        if denom < 0.0 {
+            deg += (0.5 * (l - r) / denom).clamp(-0.5, 0.5) * SKEW_FINE_STEP_DEG;
+        }
+    }
+    let contrast = if median > 0.0 { (best - median) / median } else { 0.0 };
+    Some(Slope { slope: deg.to_radians().tan(), contrast })
+}

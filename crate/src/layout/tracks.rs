@@ -1,0 +1,153 @@
+//! Step 5: which spaces between vertical lines are inside a track, and which is the depth
+//! column. A track's divisions are crossed by the depth lines; the depth column between two
+//! tracks holds the depth numbers and no grid. For each interval between two neighbouring
+//! lines, the share of its columns dark is measured on every row, along the depth lines'
+//! slope; an interval is ruled when it holds at least [`RULED_SHARE`] of the horizontal lines
+//! per row of the most-ruled intervals. Runs of ruled intervals are the tracks.
+
+use super::drift::Frame;
+use super::tune::{MAX_DEPTH_LINE_ROWS, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_SHARE, STRIP_COLS};
+use super::vertical::VLine;
+use crate::decode::GrayImage;
+
+/// The space between vertical lines `k` and `k + 1`.
+pub(super) struct Interval {
+    /// Inner frame columns (the lines' own ink left out).
+    pub u0: f64,
+    pub u1: f64,
+    /// Share of the inner columns dark, by row `q = row - slope_h * u` (rows along the depth
+    /// lines' slope); empty when the interval is too narrow to measure.
+    pub profile: Vec<f32>,
+    /// Horizontal lines per 1,000 rows.
+    pub ruled: f64,
+    /// Mean share of the inner area that is ink.
+    pub ink: f64,
+}
+
+impl Interval {
+    pub fn width(&self) -> f64 {
+        (self.u1 - self.u0).max(0.0)
+    }
+}
+
+/// Counts runs of `profile` at or above `level`, at most `max_rows` long.
+pub(super) fn line_runs(profile: &[f32], level: f32, max_rows: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut y = 0;
+    while y < profile.len() {
+        if profile[y] < level {
+            y += 1;
+            continue;
+        }
+        let start = y;
+        while y < profile.len() && profile[y] >= level {
+            y += 1;
+        }
+        if y - start <= max_rows {
+            out.push((start, y));
+        }
+    }
+    out
+}
+
+/// The intervals between neighbouring lines, measured on the scan.
+pub(super) fn intervals(img: &GrayImage, threshold: u8, frame: &Frame, slope_h: f64, lines: &[VLine]) -> Vec<Interval> {
+    let (w, h) = (img.width as usize, img.height as usize);
+    // Each interval in pieces at most STRIP_COLS wide: (interval, frame column a, b).
+    let mut spans = Vec::new();
+    let mut pieces: Vec<(usize, f64, f64)> = Vec::new();
+    for (k, pair) in lines.windows(2).enumerate() {
+        let u0 = pair[0].u + pair[0].width / 2.0 + 1.0;
+        let u1 = pair[1].u - pair[1].width / 2.0 - 1.0;
+        spans.push((u0, u1));
+        if u1 - u0 >= 1.0 {
+            let m = ((u1 - u0) / STRIP_COLS as f64).ceil().max(1.0) as usize;
+            let step = (u1 - u0) / m as f64;
+            for i in 0..m {
+                pieces.push((k, u0 + step * i as f64, u0 + step * (i + 1) as f64));
+            }
+        }
+    }
+    let mut profiles: Vec<Vec<f32>> =
+        spans.iter().map(|&(a, b)| if b - a >= 1.0 { vec![0f32; h] } else { Vec::new() }).collect();
+    let mut prefix = vec![0u32; w + 1];
+    for y in 0..h {
+        let row = img.row(y);
+        for (x, &p) in row.iter().enumerate() {
+            prefix[x + 1] = prefix[x] + u32::from(p < threshold);
+        }
+        let shift = frame.shift(y as f64);
+        for &(k, a, b) in &pieces {
+            let xa = (a + shift).round().clamp(0.0, w as f64) as usize;
+            let xb = (b + shift).round().clamp(0.0, w as f64) as usize;
+            if xb <= xa {
+                continue;
+            }
+            let (s0, s1) = spans[k];
+            let frac = (prefix[xb] - prefix[xa]) as f32 / (s1 - s0) as f32;
+            // Row along the depth lines' slope, split between the two nearest rows.
+            let q = y as f64 - slope_h * (a + b) / 2.0;
+            let qf = q.floor();
+            let f = (q - qf) as f32;
+            let qi = qf as isize;
+            let prof = &mut profiles[k];
+            if qi >= 0 && (qi as usize) < h {
+                prof[qi as usize] += frac * (1.0 - f);
+            }
+            if qi + 1 >= 0 && ((qi + 1) as usize) < h {
+                prof[(qi + 1) as usize] += frac * f;
+            }
+        }
+    }
+    spans
+        .into_iter()
+        .zip(profiles)
+        .map(|((u0, u1), profile)| {
+            let ruled = if profile.is_empty() {
+                0.0
+            } else {
+                line_runs(&profile, RULED_FRAC, MAX_DEPTH_LINE_ROWS).len() as f64 * 1000.0 / h.max(1) as f64
+            };
+            let ink = if profile.is_empty() {
+                0.0
+            } else {
+                profile.iter().map(|&v| f64::from(v)).sum::<f64>() / h.max(1) as f64
+            };
+            Interval { u0, u1, profile, ruled, ink }
+        })
+        .collect()
+}
+
+/// Which intervals are ruled: measured ones against [`RULED_SHARE`] of the typical ruled
+/// interval, too-narrow ones (inside a dense log grid) always. Also returns the reference rate.
+pub(super) fn ruled(intervals: &[Interval]) -> (Vec<bool>, f64) {
+    let mut rates: Vec<f64> = intervals.iter().filter(|i| !i.profile.is_empty()).map(|i| i.ruled).collect();
+    rates.sort_by(|a, b| b.total_cmp(a));
+    // The median of the upper half: the typical ruled interval.
+    let reference = rates.get(rates.len() / 4).copied().unwrap_or(0.0);
+    let out = intervals
+        .iter()
+        .map(|i| i.profile.is_empty() || (reference > 0.0 && i.ruled >= RULED_SHARE * reference))
+        .collect();
+    (out, reference)
+}
+
+/// Runs of ruled intervals with at least [`MIN_TRACK_DIVISIONS`] of them: `(first line, last line)`.
+pub(super) fn runs(ruled: &[bool]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < ruled.len() {
+        if !ruled[k] {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < ruled.len() && ruled[k] {
+            k += 1;
+        }
+        if k - start >= MIN_TRACK_DIVISIONS {
+            out.push((start, k));
+        }
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! Every tuned value of [`super`], in one place, with the case that set it.
+//!
+//! "Renders" are the synthetic prints of `crate/tests/layout.rs` (1-3 tracks, 100-300 dpi,
+//! rotated 0-1 degree, 1-bit and noisy gray); the real prints are those of
+//! `../shared/data/real/` (`kinney-heinen-1-4.tif`, `bright-1.tif`, `stuckey-1.tif`).
+
+/// Rows in one band of the column-darkness profiles. At 1 degree a line drifts 0.56 px
+/// over 32 rows, so a band's profile keeps a 1-px line in one or two columns.
+pub const BAND_ROWS: usize = 32;
+
+/// Columns in one strip of the row-darkness profiles (the same 0.56 px at 1 degree).
+pub const STRIP_COLS: usize = 32;
+
+/// Rows in one block: the vertical lines are measured once per block. 512 rows hold enough
+/// of a dashed grid line (bright-1's grid is dashed, about 60 % dark) to find it, and the
+/// real prints wobble at most about 6 px within one (stuckey-1 drifts 30 px in 3,000 rows).
+pub const BLOCK_ROWS: usize = 512;
+
+/// Largest skew searched, in degrees (the brief's rotated scans reach 1 degree).
+pub const MAX_SKEW_DEG: f64 = 1.5;
+
+/// Step of the coarse skew search, in degrees; the fine search then steps
+/// [`SKEW_FINE_STEP_DEG`] within one coarse step each side.
+pub const SKEW_COARSE_STEP_DEG: f64 = 0.05;
+/// Step of the fine skew search, in degrees (0.002 degrees is 0.7 px over 20,000 rows).
+pub const SKEW_FINE_STEP_DEG: f64 = 0.002;
+
+/// Farthest, in columns, one block's grid may move against the block above it once the skew
+/// is taken out: stuckey-1 wobbles about 6 px per 512 rows; half the narrowest real grid
+/// spacing (bright-1, 38 px) bounds it from above so the search cannot jump a whole division.
+pub const MAX_BLOCK_SHIFT: f64 = 12.0;
+
+/// A block's column profile must have a column at least this dark to take part in the
+/// drift chain (blocks of header text or blank paper carry the shift of the block above).
+pub const DRIFT_MIN_PEAK: f32 = 0.3;
+
+/// A column is part of a vertical line in one block when it is dark along at least this
+/// share of the block's rows (bright-1's dashed lines are 45-70 % dark; curves crossing a
+/// column darken it along a few percent).
+pub const LINE_FRAC: f32 = 0.4;
+
+/// Widest run of such columns that is one line; wider is a scan border or a bar (stuckey-1's
+/// border is 33 px wide, its heaviest grid lines 9).
+pub const MAX_LINE_WIDTH: usize = 14;
+
+/// Widest run touching the scan's first or last column that is one line (kinney-heinen-1-4's
+/// right track edge is its last two columns); wider there is a scan border.
+pub const MAX_SIDE_LINE_WIDTH: usize = 4;
+
+/// Peaks of different blocks within this many columns (in the frame with skew and wobble
+/// taken out) are the same line.
+pub const LINK_TOL: f64 = 3.0;
+
+/// A vertical line must be found in at least this share of the blocks ("dark along more than
+/// 30 % of the rows"): kinney-heinen-1-4's grid covers about 60 % of its rows (a header and a
+/// repeat section are the rest).
+pub const MIN_LINE_PRESENCE: f64 = 0.3;
+
+/// A measured position farther than this many robust deviations (and at least
+/// [`MIN_OUTLIER_PX`]) from a line's fit is left out of the fit.
+pub const OUTLIER_MADS: f64 = 3.0;
+/// See [`OUTLIER_MADS`].
+pub const MIN_OUTLIER_PX: f64 = 2.0;
+
+/// A row of an interval between two vertical lines holds a horizontal line when at least this
+/// share of the interval's columns is dark on it.
+pub const RULED_FRAC: f32 = 0.6;
+
+/// An interval is ruled (inside a track) when it holds at least this share of the horizontal
+/// lines per row of the most-ruled intervals; the depth column holds none or a few (numbers).
+pub const RULED_SHARE: f64 = 0.3;
+
+/// Fewest intervals (divisions) a track has.
+pub const MIN_TRACK_DIVISIONS: usize = 2;
+
+/// A grid line counts as matching an expected position when it lies within this share of the
+/// local spacing of it, or [`GRID_TOL_PX`] columns, whichever is larger.
+pub const GRID_TOL_SHARE: f64 = 0.2;
+/// See [`GRID_TOL_SHARE`].
+pub const GRID_TOL_PX: f64 = 2.0;
+
+/// Most linear divisions and log decades tried.
+pub const MAX_DIVISIONS: usize = 30;
+/// See [`MAX_DIVISIONS`].
+pub const MAX_DECADES: usize = 6;
+
+/// A grid model is reported when its score (harmonic mean of the share of expected lines found
+/// and the share of found lines expected) is at least this.
+pub const MIN_GRID_SCORE: f64 = 0.6;
+
+/// A row of a track's profile belongs to a depth line when at least this share of the track's
+/// columns is dark on it (bright-1's dashed depth lines are about 60 % dark).
+pub const DEPTH_LINE_FRAC: f32 = 0.45;
+
+/// Thickest run of rows that is one depth line (a heavier run is a bar or a block of text).
+pub const MAX_DEPTH_LINE_ROWS: usize = 14;
+
+/// Fewest depth lines for a spacing to be reported.
+pub const MIN_DEPTH_LINES: usize = 8;
+
+/// Weights (ink per column) of two classes of depth lines differ by at least this ratio;
+/// closer, the lines are one class.
+pub const WEIGHT_RATIO: f64 = 1.3;
