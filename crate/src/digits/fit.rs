@@ -1,0 +1,296 @@
+//! Depth against row, fitted robustly from the labels read.
+//!
+//! Depth labels are equally spaced in value (every 50 or 100 ft) and nearly equally spaced in rows.
+//! Every pair of readings proposes a line `row = a + b * depth` (b > 0: depth grows down the
+//! print); the line most readings agree with (within a tolerance of a fraction of the label row
+//! gap) wins, RANSAC-style but exhaustive, so the result does not depend on a random draw. The
+//! line is then refined by least squares over the readings that agree with it. A misread number
+//! lands a label step or more away from the line and is rejected, with the reason; it cannot move
+//! the line. The tie points are the agreeing readings themselves (the print's scale is not quite
+//! constant, so the project interpolates between them piecewise-linearly).
+
+use serde::Serialize;
+
+use super::tuning::{FIT_MIN_CONFIDENCE, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS};
+use super::Reading;
+
+/// One depth tie point: the scan row of a depth and how sure the reader and the fit are of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tie {
+    pub row: f64,
+    pub depth: f64,
+    /// 0-1: the reading's confidence, lowered as its row strays from the fitted line.
+    pub confidence: f32,
+}
+
+/// A reading left out of the fit, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejected {
+    pub reading: Reading,
+    pub reason: String,
+}
+
+/// The depth calibration found from the labels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DepthFit {
+    /// Tie points, top to bottom (as the project's `depth` field holds them, see [`DepthFit::depth`]).
+    pub ties: Vec<Tie>,
+    /// Readings not used, with the reason.
+    pub rejected: Vec<Rejected>,
+    /// Rows per depth unit of the fitted line (0 when no line was found).
+    pub rows_per_unit: f64,
+    /// Depth at row 0 of the fitted line.
+    pub depth_at_row0: f64,
+    /// The spacing of the labels in depth, when at least three labels agree on one.
+    pub step: Option<f64>,
+    /// Why no calibration could be found, when `ties` is empty.
+    pub missing: Option<String>,
+}
+
+impl DepthFit {
+    /// The tie points as the project contract holds them: `[row, depth]`.
+    pub fn depth(&self) -> Vec<[f64; 2]> {
+        self.ties.iter().map(|t| [t.row, t.depth]).collect()
+    }
+
+    /// Depth at a row, from the fitted line.
+    pub fn depth_at(&self, row: f64) -> f64 {
+        self.depth_at_row0 + row / self.rows_per_unit
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+}
+
+/// Least squares `row = a + b * value` over the given points.
+fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let n = pts.len() as f64;
+    if pts.len() < 2 {
+        return None;
+    }
+    let (mv, mr) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mv).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mv) * (p.1 - mr)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let b = sxy / sxx;
+    Some((mr - b * mv, b))
+}
+
+/// Fit depth against row from the readings of one depth column.
+pub fn fit_depth(readings: &[Reading]) -> DepthFit {
+    let mut rejected = Vec::new();
+    let mut used: Vec<&Reading> = Vec::new();
+    for r in readings {
+        if !r.value.is_finite() {
+            rejected.push(Rejected { reading: r.clone(), reason: "the text is not a number".into() });
+        } else if r.confidence < FIT_MIN_CONFIDENCE {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: format!("read with confidence {:.2}, under {FIT_MIN_CONFIDENCE}", r.confidence),
+            });
+        } else {
+            used.push(r);
+        }
+    }
+    used.sort_by(|a, b| a.row.total_cmp(&b.row));
+    let none = |rejected: Vec<Rejected>, why: &str| DepthFit {
+        ties: Vec::new(),
+        rejected,
+        rows_per_unit: 0.0,
+        depth_at_row0: 0.0,
+        step: None,
+        missing: Some(why.to_string()),
+    };
+    let gap = median(used.windows(2).map(|w| w[1].row - w[0].row).filter(|g| *g > 0.0).collect());
+    let Some(gap) = gap else {
+        for r in used {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: "the only confident label: one label gives no scale".into(),
+            });
+        }
+        return none(rejected, "fewer than two depth labels were read confidently");
+    };
+    let tol = (FIT_TOLERANCE_FRACTION * gap).max(FIT_TOLERANCE_MIN_ROWS);
+    let residual = |line: (f64, f64), r: &Reading| r.row - (line.0 + line.1 * r.value);
+
+    // exhaustive pair search: most agreeing readings, then most confidence, then least residual
+    let mut best: Option<((f64, f64), usize, f64, f64)> = None;
+    for i in 0..used.len() {
+        for j in i + 1..used.len() {
+            let (a, b) = (used[i], used[j]);
+            if a.value == b.value || a.row == b.row {
+                continue;
+            }
+            let slope = (b.row - a.row) / (b.value - a.value);
+            if slope <= 0.0 {
+                continue;
+            }
+            let line = (a.row - slope * a.value, slope);
+            let (mut n, mut conf, mut res) = (0usize, 0f64, 0f64);
+            for r in &used {
+                let e = residual(line, r).abs();
+                if e <= tol {
+                    n += 1;
+                    conf += f64::from(r.confidence);
+                    res += e;
+                }
+            }
+            let better = match &best {
+                None => true,
+                Some((_, bn, bc, br)) => (n, conf, -res) > (*bn, *bc, -*br),
+            };
+            if better {
+                best = Some((line, n, conf, res));
+            }
+        }
+    }
+    let Some((mut line, n, _, _)) = best else {
+        for r in used {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: "no two labels give a depth that grows down the print".into(),
+            });
+        }
+        return none(rejected, "no two depth labels agree on a scale");
+    };
+    if n < 2 {
+        return none(rejected, "no two depth labels agree on a scale");
+    }
+    // refine by least squares over the agreeing readings (twice: the set may change once)
+    for _ in 0..2 {
+        let pts: Vec<(f64, f64)> =
+            used.iter().filter(|r| residual(line, r).abs() <= tol).map(|r| (r.value, r.row)).collect();
+        match least_squares(&pts) {
+            Some(l) if l.1 > 0.0 => line = l,
+            _ => break,
+        }
+    }
+    // keep one reading per value (the one nearest the line)
+    let mut ties: Vec<(&Reading, f64)> = Vec::new();
+    for r in used {
+        let e = residual(line, r);
+        if e.abs() > tol {
+            let expected = (r.row - line.0) / line.1;
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: format!(
+                    "{} does not fit the other labels: the line gives {:.0} at row {:.0} ({:+.0} rows off, tolerance {:.0})",
+                    r.text, expected, r.row, e, tol
+                ),
+            });
+            continue;
+        }
+        if let Some(k) = ties.iter().position(|(t, _)| t.value == r.value) {
+            let other = ties[k];
+            let (keep, drop) = if e.abs() < other.1.abs() { ((r, e), other.0) } else { (other, r) };
+            ties[k] = keep;
+            rejected.push(Rejected {
+                reading: drop.clone(),
+                reason: format!("{} is read twice; the other reading is nearer the line", drop.text),
+            });
+            continue;
+        }
+        ties.push((r, e));
+    }
+    // the label spacing: the most common difference between neighbouring values
+    let mut values: Vec<f64> = ties.iter().map(|t| t.0.value).collect();
+    values.sort_by(f64::total_cmp);
+    let diffs: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    let step = diffs
+        .iter()
+        .map(|d| (d, diffs.iter().filter(|e| (*e - d).abs() < 1e-9).count()))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.total_cmp(a.0)))
+        .filter(|(_, count)| *count >= 2)
+        .map(|(d, _)| *d);
+    if let Some(s) = step {
+        // a value off the spacing (a misread that happens to land near the line)
+        let base = values[0];
+        // (needs four labels to know the spacing)
+        let mut kept = Vec::new();
+        for (r, e) in ties {
+            let k = (r.value - base) / s;
+            if (k - k.round()).abs() > 1e-6 && values.len() >= 4 {
+                rejected.push(Rejected {
+                    reading: r.clone(),
+                    reason: format!("{} is off the labels' spacing of {s}", r.text),
+                });
+            } else {
+                kept.push((r, e));
+            }
+        }
+        ties = kept;
+    }
+    if ties.len() < 2 {
+        return none(rejected, "fewer than two depth labels agree on a scale");
+    }
+    // the final line: least squares over the tie points alone
+    if let Some(l) = least_squares(&ties.iter().map(|(r, _)| (r.value, r.row)).collect::<Vec<_>>()) {
+        if l.1 > 0.0 {
+            line = l;
+        }
+    }
+    let out: Vec<Tie> = ties
+        .iter()
+        .map(|(r, e)| Tie {
+            row: r.row,
+            depth: r.value,
+            confidence: r.confidence * (1.0 - 0.5 * (e.abs() / tol)) as f32,
+        })
+        .collect();
+    rejected.sort_by(|a, b| a.reading.row.total_cmp(&b.reading.row));
+    DepthFit { ties: out, rejected, rows_per_unit: line.1, depth_at_row0: -line.0 / line.1, step, missing: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digits::Orientation;
+
+    fn reading(value: f64, row: f64, confidence: f32) -> Reading {
+        Reading {
+            value,
+            text: format!("{value}"),
+            orientation: Orientation::Upright,
+            row,
+            col: 0.0,
+            bbox: [0, 0, 0, 0],
+            confidence,
+        }
+    }
+
+    #[test]
+    fn a_misread_does_not_move_the_fit() {
+        // 10 px per ft, 50 ft labels, row 100 = 250 ft; 400 misread as 900, 500 read twice
+        let mut rs: Vec<Reading> =
+            (0..10).map(|k| reading(250.0 + 50.0 * k as f64, 100.0 + 500.0 * k as f64, 0.99)).collect();
+        rs[3].value = 900.0;
+        rs[3].text = "900".into();
+        rs.push(reading(500.0, 2612.0, 0.9));
+        let fit = fit_depth(&rs);
+        assert_eq!(fit.ties.len(), 9);
+        assert!((fit.rows_per_unit - 10.0).abs() < 1e-9);
+        assert!((fit.depth_at(100.0) - 250.0).abs() < 1e-9);
+        assert_eq!(fit.step, Some(50.0));
+        assert_eq!(fit.rejected.len(), 2);
+        assert!(fit.rejected.iter().any(|r| r.reading.value == 900.0 && r.reason.contains("does not fit")));
+        assert!(fit.rejected.iter().any(|r| r.reading.row == 2612.0 && r.reason.contains("twice")));
+        assert_eq!(fit.depth()[0], [100.0, 250.0]);
+    }
+
+    #[test]
+    fn too_few_labels_say_why() {
+        let fit = fit_depth(&[reading(300.0, 10.0, 0.9), reading(400.0, 20.0, 0.1)]);
+        assert!(fit.ties.is_empty());
+        assert!(fit.missing.is_some());
+        assert_eq!(fit.rejected.len(), 2);
+    }
+}

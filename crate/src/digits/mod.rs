@@ -1,0 +1,68 @@
+//! Depth numbers: reading the labels printed in a print's depth column, and fitting depth against
+//! row from them.
+//!
+//! | file | what |
+//! |---|---|
+//! | `tuning.rs` | every tuned value (sizes, joining, splitting, confidences, fit tolerance), documented |
+//! | `components.rs` | 8-connected ink components in a column span |
+//! | `crop.rs` | a character turned upright and normalised to the classifier's 24 x 24 input (the training renderer's arithmetic) |
+//! | `labels.rs` | grouping components into labels, characters, orientation (upright, or turned either way), reading |
+//! | `reader.rs` | the classifier `models/digits.onnx` run with tract (`model` feature) |
+//! | `fit.rs` | the robust depth fit: tie points `[row, depth]` with confidences, rejected readings with reasons |
+//!
+//! ```no_run
+//! # #[cfg(feature = "model")]
+//! fn depth_ties(model_bytes: &[u8], scan: &veer::decode::GrayImage) -> veer::Result<Vec<[f64; 2]>> {
+//!     let reader = veer::digits::DigitReader::from_bytes(model_bytes)?; // models/digits.onnx
+//!     let readings = veer::digits::read_labels(scan, 499, 665, &reader)?; // the depth column's span
+//!     let fit = veer::digits::fit_depth(&readings);
+//!     Ok(fit.depth()) // [[row, depth], ...] for the project's `depth`; fit.rejected says what was left out
+//! }
+//! ```
+//!
+//! [`DigitReader`] needs the `model` feature; the rest builds without tract.
+
+mod components;
+pub mod crop;
+mod fit;
+mod labels;
+#[cfg(feature = "model")]
+mod reader;
+pub mod tuning;
+
+use serde::Serialize;
+
+pub use fit::{fit_depth, DepthFit, Rejected, Tie};
+pub use labels::{read_labels, Classify, CLASSES, NOT_DIGIT};
+#[cfg(feature = "model")]
+pub use reader::DigitReader;
+
+/// Which way a label is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// Upright, read left to right (0 degrees).
+    Upright,
+    /// Turned 90 degrees counter-clockwise: read from the bottom up.
+    Ccw90,
+    /// Turned 90 degrees clockwise (270 counter-clockwise): read from the top down.
+    Cw90,
+}
+
+/// One number label read from the scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    /// The number, as read.
+    pub value: f64,
+    /// The digits, as read.
+    pub text: String,
+    pub orientation: Orientation,
+    /// Row of the label's centre: on the prints measured, the depth line it labels.
+    pub row: f64,
+    /// Column of the label's centre.
+    pub col: f64,
+    /// The label's box `[x0, y0, x1, y1]` (x1, y1 exclusive).
+    pub bbox: [u32; 4],
+    /// Product of its characters' probabilities, 0-1.
+    pub confidence: f32,
+}

@@ -1,0 +1,45 @@
+//! Every tuned value of the depth-number reader and the depth fit, in one place.
+//!
+//! Sizes are in pixels of the scan; they cover 200-300 dpi prints whose depth numbers are
+//! 10-40 px tall (measured on the three real prints: about 22 px on kinney-heinen-1-4, 200 dpi,
+//! upright; about 14 px on bright-1 and stuckey-1, 300 dpi, sideways).
+
+/// A pixel darker than this (0 = black) is ink.
+pub const INK_BELOW: u8 = 128;
+
+/// A component smaller than this many ink pixels is speckle, not part of a character.
+pub const MIN_COMPONENT_PIXELS: usize = 6;
+/// The smallest a character can be along its longer side.
+pub const MIN_CHAR_SIZE: u32 = 7;
+/// The largest a character (or a run of touching characters) can be across the label; larger ink is
+/// a line, a curve or a stamp.
+pub const MAX_CHAR_THICKNESS: u32 = 48;
+/// The longest a component can be: a run of up to five touching characters.
+pub const MAX_COMPONENT_LENGTH: u32 = 200;
+
+/// Components join one label when their boxes, grown by this fraction of the larger one's longer
+/// side, overlap.
+pub const JOIN_FRACTION: f32 = 0.45;
+/// A label has this many characters at least (depth numbers: 2 to 5 digits).
+pub const MIN_LABEL_CHARS: usize = 2;
+/// ... and at most.
+pub const MAX_LABEL_CHARS: usize = 5;
+/// A run of ink (along the line of reading) longer than this many times the label's thickness may
+/// be several touching characters: it is also read cut into 2, 3, ... pieces, and the cut the
+/// classifier is surest of wins.
+pub const SPLIT_ASPECT: f32 = 0.9;
+/// The narrowest a character can be, as a fraction of the label's thickness (bounds the pieces tried).
+pub const MIN_CHAR_ASPECT: f32 = 0.35;
+/// The widest a character can be, as a fraction of the label's thickness (bounds the pieces tried).
+pub const MAX_CHAR_ASPECT: f32 = 1.05;
+
+/// A reading's confidence is the product of its characters' probabilities; below this it is not read.
+pub const MIN_READING_CONFIDENCE: f32 = 0.25;
+
+/// Readings below this confidence are left out of the depth fit (reported as rejected).
+pub const FIT_MIN_CONFIDENCE: f32 = 0.5;
+/// A reading fits the line when its row is within this fraction of the median row gap between
+/// neighbouring labels of the line's prediction ...
+pub const FIT_TOLERANCE_FRACTION: f64 = 0.2;
+/// ... or within this many rows, whichever is larger.
+pub const FIT_TOLERANCE_MIN_ROWS: f64 = 4.0;
