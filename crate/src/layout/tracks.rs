@@ -30,21 +30,24 @@ impl Interval {
     }
 }
 
-/// Counts runs of `profile` at or above `level`, at most `max_rows` long.
+/// Runs of rows where `profile` summed over two neighbouring rows is at or above `level`, at
+/// most `max_rows` long: `(first row, end row)`. Two rows, because a thin line measured
+/// along a slope falls partly on one row and partly on the next.
 pub(super) fn line_runs(profile: &[f32], level: f32, max_rows: usize) -> Vec<(usize, usize)> {
+    let pair = |y: usize| profile[y] + profile.get(y + 1).copied().unwrap_or(0.0);
     let mut out = Vec::new();
     let mut y = 0;
     while y < profile.len() {
-        if profile[y] < level {
+        if pair(y) < level {
             y += 1;
             continue;
         }
         let start = y;
-        while y < profile.len() && profile[y] >= level {
+        while y < profile.len() && pair(y) >= level {
             y += 1;
         }
         if y - start <= max_rows {
-            out.push((start, y));
+            out.push((start, (y + 1).min(profile.len())));
         }
     }
     out

@@ -1,0 +1,375 @@
+//! `veer::layout` on rendered prints with known geometry: 1-3 tracks, linear 10-division and
+//! 4-decade log grids, depth lines every N rows with every 5th medium and every 10th heavy,
+//! 100-300 dpi, 1-bit and noisy gray, rotated by 0, 0.5 and 1 degree, with a curve and depth
+//! numbers drawn. Each print must give its tracks' edges within 3 px along the whole log,
+//! the right grid kind, the depth-line spacing and the skew within 0.05 degrees.
+
+use veer::decode::GrayImage;
+use veer::layout::{self, Finding, GridKind, Layout};
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Linear(usize),
+    Log(usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TrackSpec {
+    left: f64,
+    width: f64,
+    kind: Kind,
+}
+
+struct Print {
+    name: String,
+    width: usize,
+    height: usize,
+    tracks: Vec<TrackSpec>,
+    /// Rows from one depth line to the next (unrotated).
+    spacing: f64,
+    /// Rotation, degrees (counter-clockwise on screen for a positive angle).
+    angle: f64,
+    gray: bool,
+    /// Pixels per unit of a 200-dpi layout.
+    k: f64,
+}
+
+impl Print {
+    fn top(&self) -> f64 {
+        300.0 * self.k
+    }
+    fn bottom(&self) -> f64 {
+        self.height as f64 - 300.0 * self.k
+    }
+    /// Truth: the scan column of unrotated column `u` at scan row `y`.
+    fn x_of(&self, u: f64, y: f64) -> f64 {
+        let (cx, cy) = (self.width as f64 / 2.0, self.height as f64 / 2.0);
+        let t = self.angle.to_radians();
+        cx + (u - cx - (y - cy) * t.sin()) / t.cos()
+    }
+}
+
+fn grid_lines(t: &TrackSpec) -> Vec<(f64, bool)> {
+    match t.kind {
+        Kind::Linear(n) => {
+            (0..=n).map(|i| (t.left + t.width * i as f64 / n as f64, i == 0 || i == n || 2 * i == n)).collect()
+        }
+        Kind::Log(d) => {
+            let mut v = Vec::new();
+            for e in 0..d {
+                for m in 1..=9 {
+                    v.push((t.left + t.width * ((m as f64).log10() + e as f64) / d as f64, m == 1));
+                }
+            }
+            v.push((t.left + t.width, true));
+            v
+        }
+    }
+}
+
+/// A tiny deterministic generator (xorshift).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn render(p: &Print) -> GrayImage {
+    let (w, h) = (p.width, p.height);
+    let res = 4.0; // table cells per pixel
+    let k = p.k;
+    // Vertical lines by unrotated column, horizontal by unrotated row.
+    let mut vmask = vec![false; (w as f64 * res) as usize + 8];
+    for t in &p.tracks {
+        for (u, heavy) in grid_lines(t) {
+            let half = if heavy { 1.0 * k } else { 0.5 * k }.max(0.5);
+            let (a, b) = (((u - half) * res).round() as isize, ((u + half) * res).round() as isize);
+            for i in a.max(0)..b.min(vmask.len() as isize) {
+                vmask[i as usize] = true;
+            }
+        }
+    }
+    let mut hmask = vec![false; (h as f64 * res) as usize + 8];
+    let mut i = 0usize;
+    loop {
+        let v = p.top() + i as f64 * p.spacing;
+        if v > p.bottom() {
+            break;
+        }
+        let thick = if i % 10 == 0 {
+            3.0
+        } else if i % 5 == 0 {
+            2.0
+        } else {
+            1.0
+        } * k;
+        let thick = thick / k * k.max(1.0);
+        let (a, b) = (((v - thick / 2.0) * res).round() as isize, ((v + thick / 2.0) * res).round() as isize);
+        for j in a.max(0)..b.min(hmask.len() as isize) {
+            hmask[j as usize] = true;
+        }
+        i += 1;
+    }
+    let inside = |u: f64| p.tracks.iter().any(|t| u >= t.left && u <= t.left + t.width);
+    let t0 = p.tracks[0];
+    let depth_col = p.tracks.get(1).map(|t1| (t0.left + t0.width, t1.left));
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+    let (s, c) = p.angle.to_radians().sin_cos();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w * 31 + h) as u64);
+    let mut data = vec![255u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+            let u = cx + dx * c + dy * s;
+            let v = cy - dx * s + dy * c;
+            let mut ink = false;
+            if v >= p.top() && v <= p.bottom() && u >= 0.0 {
+                let iu = (u * res) as usize;
+                let iv = (v * res) as usize;
+                if iu < vmask.len() && vmask[iu] {
+                    ink = true;
+                } else if iv < hmask.len() && hmask[iv] && inside(u) {
+                    ink = true;
+                }
+                // A curve in the first track.
+                let cu = t0.left + t0.width * (0.5 + 0.3 * (v / (150.0 * k)).sin() + 0.12 * (v / (37.0 * k)).sin());
+                if (u - cu).abs() <= 1.5 * k {
+                    ink = true;
+                }
+                // Depth numbers: blocks of "digits" in the depth column every 10 lines.
+                if let Some((a, b)) = depth_col {
+                    let m = (a + b) / 2.0;
+                    let period = 10.0 * p.spacing;
+                    let dv = (v - p.top()).rem_euclid(period);
+                    if (u - m).abs() < 22.0 * k && dv > 6.0 * k && dv < 22.0 * k {
+                        let cell = ((u - m + 22.0 * k) / (11.0 * k)) as i64;
+                        let fu = (u - m + 22.0 * k) % (11.0 * k);
+                        ink |= fu < 1.5 * k
+                            || fu > 8.0 * k
+                            || dv < 8.0 * k
+                            || dv > 20.0 * k
+                            || (cell % 2 == 0 && dv > 13.0 * k && dv < 15.0 * k);
+                    }
+                }
+            }
+            data[y * w + x] = if p.gray {
+                let base = if ink { 60.0 } else { 225.0 };
+                let noise = (rng.next() + rng.next() + rng.next() - 1.5) * 60.0;
+                (base + noise).clamp(0.0, 255.0) as u8
+            } else if ink {
+                0
+            } else {
+                255
+            };
+        }
+    }
+    GrayImage { width: w as u32, height: h as u32, data }
+}
+
+fn prints() -> Vec<Print> {
+    let mut out = Vec::new();
+    let layouts: Vec<(&str, Vec<TrackSpec>)> = vec![
+        ("1 track", vec![TrackSpec { left: 100.0, width: 500.0, kind: Kind::Linear(10) }]),
+        (
+            "2 tracks",
+            vec![
+                TrackSpec { left: 60.0, width: 500.0, kind: Kind::Linear(10) },
+                TrackSpec { left: 710.0, width: 500.0, kind: Kind::Log(4) },
+            ],
+        ),
+        (
+            "3 tracks",
+            vec![
+                TrackSpec { left: 60.0, width: 500.0, kind: Kind::Linear(10) },
+                TrackSpec { left: 710.0, width: 500.0, kind: Kind::Log(4) },
+                TrackSpec { left: 1250.0, width: 400.0, kind: Kind::Linear(10) },
+            ],
+        ),
+    ];
+    let cases = [
+        // (layout, dpi, angle, gray)
+        (0, 200.0, 0.0, false),
+        (0, 100.0, 1.0, true),
+        (1, 200.0, 0.5, false),
+        (1, 300.0, 1.0, false),
+        (1, 200.0, 1.0, true),
+        (1, 100.0, 0.0, false),
+        (2, 200.0, 0.0, true),
+        (2, 200.0, -0.5, false),
+        (2, 150.0, 1.0, false),
+    ];
+    for (li, dpi, angle, gray) in cases {
+        let k: f64 = dpi / 200.0;
+        let (name, tracks) = &layouts[li];
+        let right = tracks.iter().map(|t| t.left + t.width).fold(0.0, f64::max);
+        let tracks: Vec<TrackSpec> =
+            tracks.iter().map(|t| TrackSpec { left: t.left * k, width: t.width * k, kind: t.kind }).collect();
+        out.push(Print {
+            name: format!("{name}, {dpi} dpi, {angle} deg, {}", if gray { "gray noisy" } else { "1-bit" }),
+            width: ((right + 80.0) * k) as usize,
+            height: (6000.0 * k) as usize,
+            tracks,
+            spacing: 20.0 * k,
+            angle,
+            gray,
+            k,
+        });
+    }
+    out
+}
+
+/// What is wrong with the layout found for a print (empty: nothing).
+fn check(p: &Print, l: &Layout) -> Vec<String> {
+    let mut bad = Vec::new();
+    let Finding::Found(tracks) = &l.tracks else {
+        return vec![format!("no tracks: {:?}", l.tracks)];
+    };
+    if tracks.len() != p.tracks.len() {
+        bad.push(format!(
+            "{} tracks found, {} drawn: {:?}",
+            tracks.len(),
+            p.tracks.len(),
+            tracks.iter().map(|t| t.lines.first()).collect::<Vec<_>>()
+        ));
+        return bad;
+    }
+    // Rows where the whole track is inside the drawn log, whatever the rotation.
+    let margin = p.width as f64 * p.angle.to_radians().sin().abs() + 10.0;
+    let rows: Vec<f64> =
+        (0..=20).map(|i| p.top() + margin + (p.bottom() - p.top() - 2.0 * margin) * f64::from(i) / 20.0).collect();
+    for (i, (t, s)) in tracks.iter().zip(&p.tracks).enumerate() {
+        for (edge, u) in [(&t.left, s.left), (&t.right, s.left + s.width)] {
+            let worst = rows.iter().map(|&y| (edge.x_at(y) - p.x_of(u, y)).abs()).fold(0.0, f64::max);
+            if worst > 3.0 {
+                bad.push(format!("track {i}: edge at {u:.0} is off by up to {worst:.1} px"));
+            }
+        }
+        let want = match s.kind {
+            Kind::Linear(n) => GridKind::Linear { divisions: n },
+            Kind::Log(d) => GridKind::Log { decades: d, start_mantissa: 1 },
+        };
+        match &t.grid {
+            Finding::Found(g) if g.kind == want => {}
+            other => bad.push(format!("track {i}: grid {other:?}, drawn {want:?}")),
+        }
+    }
+    match &l.depth_lines {
+        Finding::Found(d) => {
+            let want = p.spacing / p.angle.to_radians().cos();
+            if (d.spacing - want).abs() > 0.02 * want {
+                bad.push(format!("depth-line spacing {:.2}, drawn {want:.2}", d.spacing));
+            }
+            if d.medium_every != Some(5) || d.heavy_every != Some(10) {
+                bad.push(format!(
+                    "weights: medium every {:?}, heavy every {:?}; drawn 5 and 10",
+                    d.medium_every, d.heavy_every
+                ));
+            }
+        }
+        Finding::Absent(why) => bad.push(format!("no depth lines: {why}")),
+    }
+    match &l.skew {
+        Finding::Found(s) if (s.degrees + p.angle).abs() <= 0.05 => {}
+        other => bad.push(format!("skew {other:?}, drawn {} (found should be {})", p.angle, -p.angle)),
+    }
+    if p.tracks.len() > 1 {
+        match &l.depth_column {
+            Finding::Found(c) if c.between == [0, 1] => {}
+            other => bad.push(format!("depth column {other:?}, drawn between tracks 0 and 1")),
+        }
+    }
+    bad
+}
+
+#[test]
+fn rendered_prints_give_their_geometry() {
+    let mut failed = Vec::new();
+    for p in prints() {
+        let img = render(&p);
+        let t = std::time::Instant::now();
+        let l = layout::find(&img).expect("layout");
+        let bad = check(&p, &l);
+        eprintln!(
+            "{} ({} x {}): {} in {:.2} s",
+            p.name,
+            p.width,
+            p.height,
+            if bad.is_empty() { "ok" } else { "FAILED" },
+            t.elapsed().as_secs_f64()
+        );
+        for b in &bad {
+            eprintln!("  {b}");
+        }
+        if !bad.is_empty() && std::env::var_os("VEER_LAYOUT_DEBUG").is_some() {
+            if let Finding::Found(t) = &l.tracks {
+                for t in t {
+                    eprintln!("  lines {:?}", t.lines);
+                }
+            }
+        }
+        if !bad.is_empty() {
+            failed.push(p.name.clone());
+        }
+    }
+    assert!(failed.is_empty(), "{} rendered prints failed: {failed:?}", failed.len());
+}
+
+#[test]
+fn blank_and_tiny_scans_say_what_is_absent() {
+    let blank = GrayImage { width: 600, height: 2000, data: vec![255; 600 * 2000] };
+    let l = layout::find(&blank).expect("a blank scan is not an error");
+    match &l.tracks {
+        Finding::Absent(why) => assert!(why.contains("vertical line"), "{why}"),
+        Finding::Found(_) => panic!("tracks on a blank scan"),
+    }
+    assert!(matches!(l.depth_lines, Finding::Absent(_)));
+    assert!(matches!(l.depth_column, Finding::Absent(_)));
+    let tiny = GrayImage { width: 1, height: 1, data: vec![0] };
+    assert!(layout::find(&tiny).is_ok());
+    let broken = GrayImage { width: 10, height: 10, data: vec![0; 5] };
+    assert_eq!(layout::find(&broken).map_err(|e| e.kind()), Err("bad_input"));
+}
+
+#[test]
+fn a_layout_becomes_a_project() {
+    let p = &prints()[2];
+    let l = layout::find(&render(p)).expect("layout");
+    let input = layout::ProjectInput {
+        depth: vec![[1000.0, 100.0], [5000.0, 300.0]],
+        depth_unit: Some("FT".into()),
+        curves: vec![
+            layout::CurveInput {
+                track: 0,
+                scale: [0.0, 150.0],
+                mnemonic: "GR".into(),
+                unit: "GAPI".into(),
+                log: None,
+                seed: None,
+            },
+            layout::CurveInput {
+                track: 1,
+                scale: [0.2, 2000.0],
+                mnemonic: "ILD".into(),
+                unit: "OHMM".into(),
+                log: None,
+                seed: None,
+            },
+        ],
+    };
+    let project = layout::to_project(&l, &input).expect("project");
+    assert!(!project.curves[0].log);
+    assert!(project.curves[1].log, "a log grid makes a log curve");
+    let row = 3000.0;
+    assert!((project.curves[0].track[0] - p.x_of(p.tracks[0].left, row)).abs() <= 3.0, "{:?}", project.curves[0].track);
+    // The JSON round-trips through the project reader.
+    assert_eq!(veer::project::Project::from_json(&project.to_json()).expect("reads"), project);
+    let json = serde_json::to_string(&l).expect("serialises");
+    assert_eq!(serde_json::from_str::<Layout>(&json).expect("reads back"), l);
+    let bad =
+        layout::ProjectInput { curves: vec![layout::CurveInput { track: 7, ..input.curves[0].clone() }], ..input };
+    assert_eq!(layout::to_project(&l, &bad).map_err(|e| e.kind()), Err("bad_parameter"));
+}
