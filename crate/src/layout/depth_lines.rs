@@ -5,6 +5,7 @@
 //! split into up to three classes where they differ by [`WEIGHT_RATIO`] or more.
 
 use super::drift::Frame;
+use super::skew::Tilt;
 use super::tracks::{line_runs, Interval};
 use super::tune::{DEPTH_LINE_FRAC, MAX_DEPTH_LINE_ROWS, MIN_DEPTH_LINES, WEIGHT_RATIO};
 use super::vertical::round2;
@@ -66,7 +67,8 @@ pub(super) fn find(
     intervals: &[Interval],
     inside: &[usize],
     frame: &Frame,
-    slope_h: f64,
+    tilt: &Tilt,
+    u_ref: f64,
     at_column: f64,
 ) -> Finding<DepthLines> {
     let used: Vec<&Interval> =
@@ -93,15 +95,15 @@ pub(super) fn find(
             DEPTH_LINE_FRAC * 100.0
         ));
     }
-    let found: Vec<(f64, f64)> = runs
+    let found: Vec<(f64, f64, f64)> = runs
         .iter()
         .map(|&(a, b)| {
             let run = &profile[a..b];
             let mass: f64 = run.iter().map(|&v| f64::from(v)).sum();
             let q = run.iter().enumerate().map(|(i, &v)| (a + i) as f64 * f64::from(v)).sum::<f64>() / mass;
-            // q = row - slope_h * u; back to the scan row at `at_column`.
+            // q = row - tilt * (u - u_ref); back to the scan row at `at_column`.
             let u = at_column - frame.shift(q);
-            (q + slope_h * u, mass)
+            (q + tilt.at(q) * (u - u_ref), mass, tilt.at(q))
         })
         .collect();
     let weights: Vec<f64> = found.iter().map(|f| f.1).collect();
@@ -111,8 +113,10 @@ pub(super) fn find(
         (Some(m), _) if w >= m => Weight::Medium,
         _ => Weight::Light,
     };
-    let lines: Vec<DepthLine> =
-        found.iter().map(|&(row, w)| DepthLine { row: round2(row), weight: weight_of(w), ink: round2(w) }).collect();
+    let lines: Vec<DepthLine> = found
+        .iter()
+        .map(|&(row, w, t)| DepthLine { row: round2(row), slope: t, weight: weight_of(w), ink: round2(w) })
+        .collect();
     let gaps: Vec<f64> = lines.windows(2).map(|p| p[1].row - p[0].row).collect();
     let spacing = median(gaps.clone());
     // How regular: the share of gaps within 15 % of the median (or a whole multiple of it: a
@@ -136,7 +140,7 @@ pub(super) fn find(
     Finding::Found(DepthLines {
         spacing: round2(spacing),
         regularity: round2(regular),
-        slope: slope_h,
+        slope: tilt.global,
         at_column: round2(at_column),
         medium_every: every(Weight::Medium),
         heavy_every: every(Weight::Heavy),

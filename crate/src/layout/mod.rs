@@ -184,7 +184,7 @@ pub struct DepthLines {
     pub spacing: f64,
     /// Share of the gaps within 15 % of `spacing` (or of a whole multiple of it).
     pub regularity: f64,
-    /// Rows per column.
+    /// Rows per column, of the whole scan (each line has its own, local, slope).
     pub slope: f64,
     /// The column at which `lines[].row` is given.
     pub at_column: f64,
@@ -201,6 +201,9 @@ pub struct DepthLines {
 pub struct DepthLine {
     /// Row at [`DepthLines::at_column`].
     pub row: f64,
+    /// Rows per column where it is (the scan's local slope: a paper print turns as it goes
+    /// through the scanner); elsewhere it is `row + slope * (column - at_column)`.
+    pub slope: f64,
     pub weight: Weight,
     /// Ink per column (rows of full darkness).
     pub ink: f64,
@@ -254,6 +257,7 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
     let lines = vertical::lines(&blocks, &frame);
     let mid_row = h as f64 / 2.0;
     let th = slope_h.map_or(0.0, |s| s.slope);
+    let tilt = local_tilt(&ink, th);
 
     let mut layout = Layout {
         version: LAYOUT_VERSION,
@@ -278,7 +282,8 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
         layout.depth_column = Finding::Absent(format!("no tracks: {why}"));
         return Ok(layout);
     }
-    let intervals = tracks::intervals(img, ink.threshold, &frame, th, &lines);
+    let u_ref = (lines[0].u + lines[lines.len() - 1].u) / 2.0;
+    let intervals = tracks::intervals(img, ink.threshold, &frame, &tilt, u_ref, &lines);
     let (ruled, reference) = tracks::ruled(&intervals);
     let runs = tracks::runs(&ruled);
     if runs.is_empty() {
@@ -318,10 +323,8 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
         })
         .collect();
     let inside: Vec<usize> = runs.iter().flat_map(|&(a, b)| a..b).collect();
-    let first = lines[runs[0].0].u;
-    let last = lines[runs[runs.len() - 1].1].u;
-    let at_column = (first + last) / 2.0 + frame.shift(mid_row);
-    layout.depth_lines = depth_lines::find(&intervals, &inside, &frame, th, at_column);
+    let at_column = vertical::round2(u_ref + frame.shift(mid_row));
+    layout.depth_lines = depth_lines::find(&intervals, &inside, &frame, &tilt, u_ref, at_column);
     layout.depth_column = depth_column(&runs, &intervals, &lines);
     layout.tracks = Finding::Found(found_tracks);
     Ok(layout)
@@ -380,6 +383,50 @@ fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
     let coarse: Vec<skew::Profile<'_>> =
         coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
     skew::find_slope(&coarse, &fine, h, ink.width as f64 / 2.0)
+}
+
+/// The depth lines' slope block by block ([`skew::Tilt`]).
+fn local_tilt(ink: &ink::Ink, global: f64) -> skew::Tilt {
+    let h = ink.height;
+    let per = 4;
+    let mut blocks = Vec::new();
+    let mut y0 = 0;
+    while y0 < h {
+        let y1 = (y0 + tune::TILT_ROWS).min(h);
+        if y1 - y0 < tune::TILT_ROWS / 2 && !blocks.is_empty() {
+            break;
+        }
+        let fine_vals: Vec<Vec<f32>> = (0..ink.strips)
+            .map(|s| ink.strip_rows[s * h + y0..s * h + y1].iter().map(|&c| f32::from(c)).collect())
+            .collect();
+        let fine: Vec<skew::Profile<'_>> = fine_vals
+            .iter()
+            .enumerate()
+            .map(|(s, v)| {
+                let (x0, n) = ink.strip_span(s);
+                skew::Profile { at: x0 as f64 + n as f64 / 2.0, values: v }
+            })
+            .collect();
+        let coarse_vals: Vec<(f64, Vec<f32>)> = fine_vals
+            .chunks(per)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut sum = vec![0f32; y1 - y0];
+                for c in chunk {
+                    sum.iter_mut().zip(c).for_each(|(s, v)| *s += v);
+                }
+                (((k * per) as f64 + chunk.len() as f64 / 2.0) * STRIP_COLS as f64, sum)
+            })
+            .collect();
+        let coarse: Vec<skew::Profile<'_>> =
+            coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
+        let slope = skew::find_slope(&coarse, &fine, y1 - y0, ink.width as f64 / 2.0)
+            .filter(|s| s.contrast >= tune::MIN_TILT_CONTRAST)
+            .map_or(global, |s| s.slope);
+        blocks.push(((y0 + y1) as f64 / 2.0, slope));
+        y0 = y1;
+    }
+    skew::Tilt { global, blocks }
 }
 
 /// Contrast above which a slope counts as measured (straight lines stood out).

@@ -82,3 +82,30 @@ pub(super) fn find_slope(coarse: &[Profile<'_>], fine: &[Profile<'_>], len: usiz
     let contrast = if median > 0.0 { (best - median) / median } else { 0.0 };
     Some(Slope { slope: deg.to_radians().tan(), contrast })
 }
+
+/// The depth lines' slope along the scan, rows per column: measured in blocks of
+/// [`TILT_ROWS`](super::tune::TILT_ROWS) rows (a paper print turns as it runs through the
+/// scanner: stuckey-1's depth lines slope -1.0 degree near row 10,000 and 0.06 near row
+/// 16,000), interpolated between block middles; a block without clear lines takes the slope
+/// of the whole scan.
+#[derive(Debug, Clone)]
+pub(super) struct Tilt {
+    pub global: f64,
+    /// `(middle row, slope)` of each block.
+    pub blocks: Vec<(f64, f64)>,
+}
+
+impl Tilt {
+    /// The slope at row `y`.
+    pub fn at(&self, y: f64) -> f64 {
+        let b = &self.blocks;
+        match b.iter().position(|&(m, _)| m > y) {
+            None => b.last().map_or(self.global, |x| x.1),
+            Some(0) => b[0].1,
+            Some(j) => {
+                let f = (y - b[j - 1].0) / (b[j].0 - b[j - 1].0);
+                b[j - 1].1 * (1.0 - f) + b[j].1 * f
+            }
+        }
+    }
+}

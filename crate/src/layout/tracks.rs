@@ -6,6 +6,7 @@
 //! per row of the most-ruled intervals. Runs of ruled intervals are the tracks.
 
 use super::drift::Frame;
+use super::skew::Tilt;
 use super::tune::{MAX_DEPTH_LINE_ROWS, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_SHARE, STRIP_COLS};
 use super::vertical::VLine;
 use crate::decode::GrayImage;
@@ -15,8 +16,9 @@ pub(super) struct Interval {
     /// Inner frame columns (the lines' own ink left out).
     pub u0: f64,
     pub u1: f64,
-    /// Share of the inner columns dark, by row `q = row - slope_h * u` (rows along the depth
-    /// lines' slope); empty when the interval is too narrow to measure.
+    /// Share of the inner columns dark, by row `q = row - tilt(row) * (u - u_ref)` (rows along
+    /// the depth lines' slope, `u_ref` the frame column where `q` is the row); empty when the
+    /// interval is too narrow to measure.
     pub profile: Vec<f32>,
     /// Horizontal lines per 1,000 rows.
     pub ruled: f64,
@@ -54,7 +56,14 @@ pub(super) fn line_runs(profile: &[f32], level: f32, max_rows: usize) -> Vec<(us
 }
 
 /// The intervals between neighbouring lines, measured on the scan.
-pub(super) fn intervals(img: &GrayImage, threshold: u8, frame: &Frame, slope_h: f64, lines: &[VLine]) -> Vec<Interval> {
+pub(super) fn intervals(
+    img: &GrayImage,
+    threshold: u8,
+    frame: &Frame,
+    tilt: &Tilt,
+    u_ref: f64,
+    lines: &[VLine],
+) -> Vec<Interval> {
     let (w, h) = (img.width as usize, img.height as usize);
     // Each interval in pieces at most STRIP_COLS wide: (interval, frame column a, b).
     let mut spans = Vec::new();
@@ -80,6 +89,7 @@ pub(super) fn intervals(img: &GrayImage, threshold: u8, frame: &Frame, slope_h: 
             prefix[x + 1] = prefix[x] + u32::from(p < threshold);
         }
         let shift = frame.shift(y as f64);
+        let slope_h = tilt.at(y as f64);
         for &(k, a, b) in &pieces {
             let xa = (a + shift).round().clamp(0.0, w as f64) as usize;
             let xb = (b + shift).round().clamp(0.0, w as f64) as usize;
@@ -89,7 +99,7 @@ pub(super) fn intervals(img: &GrayImage, threshold: u8, frame: &Frame, slope_h: 
             let (s0, s1) = spans[k];
             let frac = (prefix[xb] - prefix[xa]) as f32 / (s1 - s0) as f32;
             // Row along the depth lines' slope, split between the two nearest rows.
-            let q = y as f64 - slope_h * (a + b) / 2.0;
+            let q = y as f64 - slope_h * ((a + b) / 2.0 - u_ref);
             let qf = q.floor();
             let f = (q - qf) as f32;
             let qi = qf as isize;

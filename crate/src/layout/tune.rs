@@ -90,7 +90,7 @@ pub const MIN_GRID_SCORE: f64 = 0.6;
 
 /// A row of a track's profile belongs to a depth line when at least this share of the track's
 /// columns is dark on it (bright-1's dashed depth lines are about 60 % dark).
-pub const DEPTH_LINE_FRAC: f32 = 0.45;
+pub const DEPTH_LINE_FRAC: f32 = 0.8;
 
 /// Thickest run of rows that is one depth line (a heavier run is a bar or a block of text).
 pub const MAX_DEPTH_LINE_ROWS: usize = 14;
@@ -101,3 +101,12 @@ pub const MIN_DEPTH_LINES: usize = 8;
 /// Weights (ink per column) of two classes of depth lines differ by at least this ratio;
 /// closer, the lines are one class.
 pub const WEIGHT_RATIO: f64 = 1.3;
+
+/// Rows in one block of the depth lines' local slope (see [`super::skew::Tilt`]): stuckey-1
+/// turns by about 1 degree within 4,000 rows; 2,048 rows hold 70-100 depth lines on the real
+/// prints.
+pub const TILT_ROWS: usize = 2048;
+
+/// A block's slope counts when its straight lines stand out by at least this contrast (see
+/// [`super::skew::Slope::contrast`]); else it takes the whole scan's.
+pub const MIN_TILT_CONTRAST: f64 = 0.05;
