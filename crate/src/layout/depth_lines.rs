@@ -7,7 +7,7 @@
 use super::drift::Frame;
 use super::skew::Tilt;
 use super::tracks::{line_runs, Interval};
-use super::tune::{DEPTH_LINE_FRAC, MAX_DEPTH_LINE_ROWS, MIN_DEPTH_LINES, WEIGHT_RATIO};
+use super::tune::{DEPTH_LINE_FRAC, MAX_DEPTH_LINE_ROWS, MIN_DEPTH_LINES, NEIGHBOURS, WEIGHT_RATIO};
 use super::vertical::round2;
 use super::{DepthLine, DepthLines, Finding, Weight};
 
@@ -106,7 +106,22 @@ pub(super) fn find(
             (q + tilt.at(q) * (u - u_ref), mass, tilt.at(q))
         })
         .collect();
-    let weights: Vec<f64> = found.iter().map(|f| f.1).collect();
+    // A line's weight against its neighbours' (the median of the nearest lines each side):
+    // a print's ink fades and darkens along its length (bright-1's heavy lines are 1.5 times
+    // the light ones around them, but lighter than the light ones elsewhere).
+    let weights: Vec<f64> = (0..found.len())
+        .map(|i| {
+            let lo = i.saturating_sub(NEIGHBOURS);
+            let hi = (i + NEIGHBOURS + 1).min(found.len());
+            let around: Vec<f64> = (lo..hi).filter(|&j| j != i).map(|j| found[j].1).collect();
+            let m = median(around);
+            if m > 0.0 {
+                found[i].1 / m
+            } else {
+                1.0
+            }
+        })
+        .collect();
     let (medium, heavy) = classes(&weights);
     let weight_of = |w: f64| match (medium, heavy) {
         (_, Some(hv)) if w >= hv => Weight::Heavy,
@@ -115,7 +130,8 @@ pub(super) fn find(
     };
     let lines: Vec<DepthLine> = found
         .iter()
-        .map(|&(row, w, t)| DepthLine { row: round2(row), slope: t, weight: weight_of(w), ink: round2(w) })
+        .zip(&weights)
+        .map(|(&(row, w, t), &r)| DepthLine { row: round2(row), slope: t, weight: weight_of(r), ink: round2(w) })
         .collect();
     let gaps: Vec<f64> = lines.windows(2).map(|p| p[1].row - p[0].row).collect();
     let spacing = median(gaps.clone());

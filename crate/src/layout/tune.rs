@@ -98,7 +98,12 @@ pub const MAX_DEPTH_LINE_ROWS: usize = 14;
 /// Fewest depth lines for a spacing to be reported.
 pub const MIN_DEPTH_LINES: usize = 8;
 
-/// Weights (ink per column) of two classes of depth lines differ by at least this ratio;
+/// A depth line's weight is compared with the median of this many lines each side of it
+/// (bright-1's ink fades and darkens along the print: its heavy lines are 1.5 times the light
+/// ones around them, but lighter than light ones elsewhere).
+pub const NEIGHBOURS: usize = 12;
+
+/// Weights (ink per column, as a ratio to the neighbours') of two classes of depth lines differ by at least this ratio;
 /// closer, the lines are one class.
 pub const WEIGHT_RATIO: f64 = 1.3;
 
