@@ -100,9 +100,9 @@ fn render(p: &Print) -> GrayImage {
         if v > p.bottom() {
             break;
         }
-        let thick = if i % 10 == 0 {
+        let thick = if i.is_multiple_of(10) {
             3.0
-        } else if i % 5 == 0 {
+        } else if i.is_multiple_of(5) {
             2.0
         } else {
             1.0
@@ -130,11 +130,9 @@ fn render(p: &Print) -> GrayImage {
             if v >= p.top() && v <= p.bottom() && u >= 0.0 {
                 let iu = (u * res) as usize;
                 let iv = (v * res) as usize;
-                if iu < vmask.len() && vmask[iu] {
-                    ink = true;
-                } else if iv < hmask.len() && hmask[iv] && inside(u) {
-                    ink = true;
-                }
+                let vertical = iu < vmask.len() && vmask[iu];
+                let horizontal = iv < hmask.len() && hmask[iv] && inside(u);
+                ink = vertical || horizontal;
                 // A curve in the first track.
                 let cu = t0.left + t0.width * (0.5 + 0.3 * (v / (150.0 * k)).sin() + 0.12 * (v / (37.0 * k)).sin());
                 if (u - cu).abs() <= 1.5 * k {
