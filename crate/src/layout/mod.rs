@@ -145,6 +145,21 @@ impl EdgeLine {
     pub fn x_at(&self, row: f64) -> f64 {
         self.x0 + self.slope * row
     }
+
+    /// The column at `row` through the measured points (piecewise linear between them, the
+    /// line's slope beyond the first and last): follows a print that wobbled.
+    pub fn x_along(&self, row: f64) -> f64 {
+        let p = &self.points;
+        match p.iter().position(|q| q[0] > row) {
+            _ if p.is_empty() => self.x_at(row),
+            Some(0) => p[0][1] + self.slope * (row - p[0][0]),
+            None => p[p.len() - 1][1] + self.slope * (row - p[p.len() - 1][0]),
+            Some(j) => {
+                let f = (row - p[j - 1][0]) / (p[j][0] - p[j - 1][0]);
+                p[j - 1][1] * (1.0 - f) + p[j][1] * f
+            }
+        }
+    }
 }
 
 /// One track.
@@ -180,7 +195,7 @@ pub enum GridKind {
 /// The horizontal grid lines inside the tracks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepthLines {
-    /// Median rows from one line to the next.
+    /// Rows from one line to the next: the mean of the gaps within 15 % of the median gap.
     pub spacing: f64,
     /// Share of the gaps within 15 % of `spacing` (or of a whole multiple of it).
     pub regularity: f64,
