@@ -261,6 +261,11 @@ fn check(p: &Print, l: &Layout) -> Vec<String> {
             if (d.spacing - want).abs() > 0.02 * want {
                 bad.push(format!("depth-line spacing {:.2}, drawn {want:.2}", d.spacing));
             }
+            let drawn = ((p.bottom() - p.top()) / p.spacing).floor() as usize + 1;
+            match d.sections.as_slice() {
+                [one] if (one.spacing - want).abs() <= 0.02 * want && one.count * 10 >= drawn * 9 => {}
+                other => bad.push(format!("sections {other:?}; drawn one of {drawn} lines every {want:.2} rows")),
+            }
             if d.medium_every != Some(5) || d.heavy_every != Some(10) {
                 bad.push(format!(
                     "weights: medium every {:?}, heavy every {:?}; drawn 5 and 10",

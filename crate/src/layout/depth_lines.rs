@@ -7,9 +7,12 @@
 use super::drift::Frame;
 use super::skew::Tilt;
 use super::tracks::{line_runs, Interval};
-use super::tune::{DEPTH_LINE_FRAC, MAX_DEPTH_LINE_ROWS, MIN_DEPTH_LINES, NEIGHBOURS, WEIGHT_RATIO};
+use super::tune::{
+    DEPTH_LINE_FRAC, MAX_DEPTH_LINE_ROWS, MAX_MISSING_LINES, MIN_DEPTH_LINES, MIN_SECTION_LINES, NEIGHBOURS,
+    SECTION_WINDOW, SPACING_TOL, WEIGHT_RATIO,
+};
 use super::vertical::round2;
-use super::{DepthLine, DepthLines, Finding, Weight};
+use super::{DepthLine, DepthLines, Finding, Section, Weight};
 
 /// Splits sorted values into two groups at the cut that leaves the least spread (in logs).
 fn best_cut(v: &[f64]) -> Option<(usize, f64)> {
@@ -157,7 +160,9 @@ pub(super) fn find(
         let n = (median(rows.windows(2).map(|p| p[1] - p[0]).collect()) / spacing).round();
         (n >= 2.0).then_some(n as u32)
     };
+    let rows: Vec<f64> = lines.iter().map(|l| l.row).collect();
     Finding::Found(DepthLines {
+        sections: sections(&rows),
         spacing: round2(spacing),
         regularity: round2(regular),
         slope: tilt.global,
@@ -167,4 +172,64 @@ pub(super) fn find(
         count: lines.len(),
         lines,
     })
+}
+
+/// Runs of depth lines at one spacing: the log sections (a print may hold a main and a repeat
+/// section, or sections at two depth scales, as bright-1 does). A run goes on while each gap is
+/// within [`SPACING_TOL`] of a whole multiple (up to [`MAX_MISSING_LINES`]) of the local
+/// spacing (the median of the [`SECTION_WINDOW`] gaps each side) and the local spacing stays
+/// within [`SPACING_TOL`] of the run's first; runs at the same spacing less than
+/// [`MAX_MISSING_LINES`] + 1 lines apart join; sections of at least [`MIN_SECTION_LINES`]
+/// lines count.
+fn sections(rows: &[f64]) -> Vec<Section> {
+    let gaps: Vec<f64> = rows.windows(2).map(|p| p[1] - p[0]).collect();
+    let n = gaps.len();
+    let local: Vec<f64> = (0..n)
+        .map(|i| median(gaps[i.saturating_sub(SECTION_WINDOW)..(i + SECTION_WINDOW + 1).min(n)].to_vec()))
+        .collect();
+    let fits = |g: f64, s: f64| {
+        let m = (g / s).round();
+        m >= 1.0 && m <= MAX_MISSING_LINES as f64 + 1.0 && (g - m * s).abs() <= SPACING_TOL * s
+    };
+    let mut out = Vec::new();
+    let mut close = |a: usize, b: usize| {
+        // Lines a..=b, gaps a..b.
+        if b <= a {
+            return;
+        }
+        let reference = median(local[a..b].to_vec());
+        let single: Vec<f64> =
+            gaps[a..b].iter().copied().filter(|g| (g - reference).abs() <= SPACING_TOL * reference).collect();
+        let spacing = if single.is_empty() { reference } else { single.iter().sum::<f64>() / single.len() as f64 };
+        out.push(Section { rows: [round2(rows[a]), round2(rows[b])], spacing: round2(spacing), count: b + 1 - a });
+    };
+    let mut start = 0;
+    for i in 0..n {
+        let ok = fits(gaps[i], local[i]) && (local[i] - local[start]).abs() <= SPACING_TOL * local[start];
+        if !ok {
+            close(start, i);
+            start = i + 1;
+        }
+    }
+    if n > 0 && start < n + 1 {
+        close(start, n);
+    }
+    // Runs at one spacing broken by a stray line (a curve's stroke, a stamp) or a few missing
+    // lines join up again.
+    let mut merged: Vec<Section> = Vec::new();
+    for sec in out {
+        if let Some(last) = merged.last_mut() {
+            let same = (sec.spacing - last.spacing).abs() <= SPACING_TOL * last.spacing;
+            if same && sec.rows[0] - last.rows[1] <= (MAX_MISSING_LINES + 1) as f64 * last.spacing {
+                let n = (last.count + sec.count) as f64;
+                last.spacing = round2((last.spacing * last.count as f64 + sec.spacing * sec.count as f64) / n);
+                last.rows[1] = sec.rows[1];
+                last.count += sec.count;
+                continue;
+            }
+        }
+        merged.push(sec);
+    }
+    merged.retain(|s| s.count >= MIN_SECTION_LINES);
+    merged
 }

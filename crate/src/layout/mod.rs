@@ -35,7 +35,9 @@
 //!     "lines": [1.1, 50.0, 100.0], "presence": 0.62,
 //!     "grid": {"found": {"kind": "linear", "divisions": 10, "score": 1.0, "confidence": 0.99}}}]},
 //!  "depth_lines": {"found": {"spacing": 20.3, "regularity": 0.97, "slope": 0.0, "at_column": 832.0,
-//!     "medium_every": 5, "heavy_every": 10, "count": 420, "lines": [{"row": 2575.2, "weight": "heavy", "ink": 2.9}]}},
+//!     "medium_every": 5, "heavy_every": 25, "count": 638,
+//!     "sections": [{"rows": [2534.0, 11609.5], "spacing": 20.3, "count": 448}],
+//!     "lines": [{"row": 2575.0, "slope": 0.0, "weight": "heavy", "ink": 4.0}]}},
 //!  "depth_column": {"found": {"left": {"x0": 499.0}, "right": {"x0": 665.0}, "between": [0, 1], "ink": 0.03,
 //!     "confidence": 1.0}}}
 //! ```
@@ -45,7 +47,9 @@
 //! harmonic mean of the share of the model's lines found and of the found lines the model
 //! expects) and a `confidence` (the score, less where the other kind explains the lines too).
 //! A depth line's `row` is where it crosses column `at_column`; elsewhere it is
-//! `row + slope * (column - at_column)`. `medium_every` and `heavy_every` say that every n-th
+//! `row + slope * (column - at_column)` (each line has its own slope; the whole scan's is
+//! `depth_lines.slope`). `sections` are the runs of lines at one spacing: the log section(s).
+//! `medium_every` and `heavy_every` say that every n-th
 //! line is at least that heavy. `skew.degrees` is positive when a vertical line's column grows
 //! down the scan (and a rotated print's depth lines rise to the right).
 //!
@@ -208,7 +212,20 @@ pub struct DepthLines {
     /// Every n-th line is heavy.
     pub heavy_every: Option<u32>,
     pub count: usize,
+    /// Runs of lines at one spacing: the log section(s), top to bottom.
+    pub sections: Vec<Section>,
     pub lines: Vec<DepthLine>,
+}
+
+/// A run of depth lines at one spacing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Rows (at [`DepthLines::at_column`]) of its first and last line.
+    pub rows: [f64; 2],
+    /// Rows from one line to the next within it.
+    pub spacing: f64,
+    /// Lines in it.
+    pub count: usize,
 }
 
 /// One depth line.

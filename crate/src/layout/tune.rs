@@ -115,3 +115,13 @@ pub const TILT_ROWS: usize = 2048;
 /// A block's slope counts when its straight lines stand out by at least this contrast (see
 /// [`super::skew::Slope::contrast`]); else it takes the whole scan's.
 pub const MIN_TILT_CONTRAST: f64 = 0.05;
+
+/// Gaps each side whose median is a depth line's local spacing (for the sections).
+pub const SECTION_WINDOW: usize = 4;
+/// Most depth lines in a row that may be missing (hidden by a curve, a stamp, a faded dashed
+/// line: bright-1) inside one section.
+pub const MAX_MISSING_LINES: usize = 4;
+/// A gap, or a local spacing, within this share of another is the same spacing.
+pub const SPACING_TOL: f64 = 0.15;
+/// Fewest depth lines of a section (kinney-heinen-1-4's header boxes make runs of a few).
+pub const MIN_SECTION_LINES: usize = 20;

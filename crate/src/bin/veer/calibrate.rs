@@ -113,8 +113,12 @@ fn summary(scan: &Path, l: &Layout) -> String {
                 every(d.heavy_every, "heavy"),
                 d.slope
             );
-            if let (Some(a), Some(b)) = (d.lines.first(), d.lines.last()) {
-                let _ = writeln!(s, "  from row {:.1} to row {:.1} (at column {:.0})", a.row, b.row, d.at_column);
+            for (i, sec) in d.sections.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "  section {i}: rows {:.1} to {:.1} (at column {:.0}), {} lines, spacing {:.2} rows",
+                    sec.rows[0], sec.rows[1], d.at_column, sec.count, sec.spacing
+                );
             }
         }
         Finding::Absent(why) => {
