@@ -13,8 +13,8 @@ const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/digits");
 const MODEL: &[u8] = include_bytes!("../../models/digits.onnx");
 
 fn load(name: &str) -> GrayImage {
-    let bytes = std::fs::read(format!("{DATA}/{name}")).unwrap();
-    decode(&bytes, &Limits::default()).unwrap()
+    let bytes = std::fs::read(format!("{DATA}/{name}")).expect("a fixture in crate/tests/data/digits");
+    decode(&bytes, &Limits::default()).expect("a PNG fixture that decodes")
 }
 
 /// The label pasted in the middle of a 160 x 400 page with a track edge either side, and the row of

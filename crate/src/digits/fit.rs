@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::tuning::{FIT_MIN_CONFIDENCE, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS};
+use super::tuning::{FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS};
 use super::Reading;
 
 /// One depth tie point: the scan row of a depth and how sure the reader and the fit are of it.
@@ -162,8 +162,14 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
         }
         return none(rejected, "no two depth labels agree on a scale");
     };
-    if n < 2 {
-        return none(rejected, "no two depth labels agree on a scale");
+    if n < FIT_MIN_LABELS {
+        for r in used {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: format!("fewer than {FIT_MIN_LABELS} labels agree on a scale"),
+            });
+        }
+        return none(rejected, &format!("fewer than {FIT_MIN_LABELS} depth labels agree on one scale"));
     }
     // refine by least squares over the agreeing readings (twice: the set may change once)
     for _ in 0..2 {
@@ -229,8 +235,14 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
         }
         ties = kept;
     }
-    if ties.len() < 2 {
-        return none(rejected, "fewer than two depth labels agree on a scale");
+    if ties.len() < FIT_MIN_LABELS {
+        for (r, _) in ties {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: format!("fewer than {FIT_MIN_LABELS} labels agree on a scale"),
+            });
+        }
+        return none(rejected, &format!("fewer than {FIT_MIN_LABELS} depth labels agree on one scale"));
     }
     // the final line: least squares over the tie points alone
     if let Some(l) = least_squares(&ties.iter().map(|(r, _)| (r.value, r.row)).collect::<Vec<_>>()) {

@@ -65,8 +65,8 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
             c.pixels >= MIN_COMPONENT_PIXELS
                 && short <= MAX_CHAR_THICKNESS
                 && long <= MAX_COMPONENT_LENGTH
-                // a line running across the span (a depth line) is no character
-                && (c.width() * 10 < span * 9 || c.height() > MIN_CHAR_SIZE * 2)
+                // a line running across much of the span (a depth line) is no character
+                && (c.width() as f32 <= LINE_SPAN_FRACTION * span as f32 || c.height() >= MIN_CHAR_SIZE * 2)
         })
         .map(|(i, _)| i)
         .collect();
@@ -81,7 +81,8 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
             if cb.y0 > ca.y1 + grow_max {
                 break;
             }
-            let size = ca.width().max(ca.height()).max(cb.width().max(cb.height())).min(MAX_CHAR_THICKNESS);
+            // grown by the smaller one's size: a big neighbour (a line, a mark) does not reach far
+            let size = ca.width().max(ca.height()).min(cb.width().max(cb.height())).min(MAX_CHAR_THICKNESS);
             let grow = (JOIN_FRACTION * size as f32).round() as u32;
             if overlap(&ca, &cb, grow) {
                 let (ra, rb) = (parent_of(&mut parent, a), parent_of(&mut parent, b));

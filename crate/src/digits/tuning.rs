@@ -17,9 +17,13 @@ pub const MAX_CHAR_THICKNESS: u32 = 48;
 /// The longest a component can be: a run of up to five touching characters.
 pub const MAX_COMPONENT_LENGTH: u32 = 200;
 
-/// Components join one label when their boxes, grown by this fraction of the larger one's longer
-/// side, overlap.
-pub const JOIN_FRACTION: f32 = 0.45;
+/// A component wider than this fraction of the column span and less than two character sizes tall
+/// is a line crossing the depth column, not a character.
+pub const LINE_SPAN_FRACTION: f32 = 0.4;
+
+/// Components join one label when their boxes, grown by this fraction of the smaller one's longer
+/// side, overlap (0.9: the sideways "1" of some typefaces is a short bar a character's width away).
+pub const JOIN_FRACTION: f32 = 0.9;
 /// A label has this many characters at least (depth numbers: 2 to 5 digits).
 pub const MIN_LABEL_CHARS: usize = 2;
 /// ... and at most.
@@ -37,9 +41,12 @@ pub const MAX_CHAR_ASPECT: f32 = 1.05;
 pub const MIN_READING_CONFIDENCE: f32 = 0.25;
 
 /// Readings below this confidence are left out of the depth fit (reported as rejected).
-pub const FIT_MIN_CONFIDENCE: f32 = 0.5;
+pub const FIT_MIN_CONFIDENCE: f32 = 0.3;
 /// A reading fits the line when its row is within this fraction of the median row gap between
 /// neighbouring labels of the line's prediction ...
 pub const FIT_TOLERANCE_FRACTION: f64 = 0.2;
 /// ... or within this many rows, whichever is larger.
 pub const FIT_TOLERANCE_MIN_ROWS: f64 = 4.0;
+/// The fewest labels that must agree on one line: two readings alone cannot show that neither is
+/// misread, so a fit needs a third to confirm them.
+pub const FIT_MIN_LABELS: usize = 3;

@@ -50,7 +50,7 @@ def render_label(text, rng, fonts, height=None, font=None, plotter=None, heavy=N
         im = im.resize((max(4, int(im.width * sx / 3)), max(4, im.height // 3)), Image.BILINEAR)
         g = np.asarray(im, np.float32) / 255
     heavy = (rng.random() < 0.15) if heavy is None else heavy
-    ink = render._damage(np.pad(g, 4), rng, heavy)
+    ink = render._damage(np.pad(g, 4), rng, heavy, height)
     return ink
 
 

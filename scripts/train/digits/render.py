@@ -59,6 +59,7 @@ def _arc(cx, cy, rx, ry, a0, a1, n=10):
 PLOTTER = {
     "0": [_arc(0.5, 0.5, 0.45, 0.5, 0, 360, 16)],
     "1": [[(0.3, 0.2), (0.55, 0.0), (0.55, 1.0)]],
+    "1bar": [[(0.5, 0.0), (0.5, 1.0)]],  # a plain bar (geometric typefaces, some plotters)
     "2": [_arc(0.5, 0.28, 0.42, 0.28, 200, 380, 8) + [(0.05, 1.0), (0.95, 1.0)]],
     "3": [_arc(0.48, 0.25, 0.4, 0.25, 200, 450, 10), _arc(0.48, 0.73, 0.45, 0.27, 270, 520, 10)],
     "4": [[(0.7, 1.0), (0.7, 0.0), (0.02, 0.7), (0.98, 0.7)]],
@@ -88,7 +89,7 @@ def normalise(ink):
     return out
 
 
-def _damage(gray, rng, heavy):
+def _damage(gray, rng, heavy, height=20):
     """gray: float 0 (paper) .. 1 (ink) at the print's resolution -> bool ink after scan damage."""
     img = gray
     if rng.random() < 0.6:
@@ -101,7 +102,7 @@ def _damage(gray, rng, heavy):
         thr = rng.uniform(0.15, 0.35)
     ink = img > thr
     if rng.random() < 0.3 or heavy:  # thicken
-        k = 3
+        k = 5 if heavy and height >= 18 and rng.random() < 0.5 else 3
         ink = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(k))) > 0
     elif rng.random() < 0.15:  # thin
         thin = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).filter(ImageFilter.MinFilter(3))) > 0
@@ -120,6 +121,8 @@ def _damage(gray, rng, heavy):
 
 
 def _tight(ink, min_frac=0.04):
+    if ink.size == 0:
+        return None
     """Cut to the tight box of the ink, ignoring specks far smaller than the glyph."""
     ys, xs = np.nonzero(ink)
     if len(ys) == 0:
@@ -141,8 +144,10 @@ def _tight(ink, min_frac=0.04):
 def render_char(ch, rng, fonts):
     """One character at print resolution, as float gray (ink = 1)."""
     height = rng.uniform(10, 40)  # digit height in pixels
-    heavy = rng.random() < 0.15
-    if rng.random() < 0.25 and ch in PLOTTER:
+    heavy = rng.random() < 0.2
+    if ch == "1" and rng.random() < 0.12:
+        ch = "1bar"
+    if ch == "1bar" or (rng.random() < 0.25 and ch in PLOTTER):
         s = 4  # draw at 4x, then downsample
         hh = height * s
         ww = hh * rng.uniform(0.5, 0.75)
@@ -166,7 +171,7 @@ def render_char(ch, rng, fonts):
         sx = rng.uniform(0.8, 1.15)  # condensed or wide
         im = im.resize((max(4, int(im.width * sx / 3)), max(4, im.height // 3)), Image.BILINEAR)
     g = np.asarray(im, np.float32) / 255
-    return g, heavy
+    return g, (heavy, height)
 
 
 def render_negative(rng, fonts):
@@ -178,6 +183,7 @@ def render_negative(rng, fonts):
         g, heavy = render_char(ch, rng, fonts)
         k = rng.choice([1, 3]) if ch in "0869" else rng.choice([1, 2, 3])
         return np.rot90(g, k).copy(), heavy
+    heavy = (False, h)
     w = int(rng.uniform(4, 40))
     g = np.zeros((h + 8, w + 8), np.float32)
     im = Image.fromarray((g * 255).astype(np.uint8))
@@ -197,16 +203,43 @@ def render_negative(rng, fonts):
         d.line(pts, fill=255, width=lw)
     else:  # a letter
         font = ImageFont.truetype(fonts[rng.integers(len(fonts))], size=h * 3)
-        ch = "FTACEHKLMNPRSUVWXZ-'"[rng.integers(20)]
+        ch = "FTACEHKLMNPRSUVWXZ"[rng.integers(18)]
         box = font.getbbox(ch)
         im = Image.new("L", (box[2] - box[0] + 24, box[3] - box[1] + 24), 0)
         ImageDraw.Draw(im).text((12 - box[0], 12 - box[1]), ch, fill=255, font=font)
         im = im.resize((max(4, im.width // 3), max(4, im.height // 3)), Image.BILINEAR)
-    return np.asarray(im, np.float32) / 255, False
+    return np.asarray(im, np.float32) / 255, heavy
+
+
+def render_in_context(d, rng, fonts):
+    """Digit `d` between two others, thickened until they may touch, cut out at its advance box as
+    the core cuts touching digits apart (fragments of the neighbours stay at the edges)."""
+    height = rng.uniform(12, 36)
+    heavy = rng.random() < 0.6
+    font = ImageFont.truetype(fonts[rng.integers(len(fonts))], size=max(8, int(height * 1.4 * 3)))
+    a, b = str(rng.integers(10)), str(rng.integers(10))
+    text = a + d + b
+    box = font.getbbox(text)
+    pad = 12
+    im = Image.new("L", (box[2] - box[0] + 2 * pad, box[3] - box[1] + 2 * pad), 0)
+    ImageDraw.Draw(im).text((pad - box[0], pad - box[1]), text, fill=255, font=font)
+    x0 = (pad - box[0] + font.getlength(a)) / 3
+    x1 = (pad - box[0] + font.getlength(a + d)) / 3
+    im = im.resize((max(4, im.width // 3), max(4, im.height // 3)), Image.BILINEAR)
+    ink = _damage(np.asarray(im, np.float32) / 255, rng, heavy, height)
+    j0, j1 = rng.integers(-1, 2, 2)
+    cut = ink[:, max(0, int(round(x0)) + j0):int(round(x1)) + j1]
+    return _tight(cut, 0.0) if cut.size else None
 
 
 def sample(rng, fonts, neg_frac=0.25):
     while True:
+        if rng.random() < 0.2:
+            y = int(rng.integers(10))
+            t = render_in_context(str(y), rng, fonts)
+            if t is None or t.sum() < 4:
+                continue
+            return normalise(t), y
         if rng.random() < neg_frac:
             g, heavy = render_negative(rng, fonts)
             y = NOT_DIGIT
@@ -214,7 +247,7 @@ def sample(rng, fonts, neg_frac=0.25):
             y = int(rng.integers(10))
             g, heavy = render_char(str(y), rng, fonts)
         g = np.pad(g, 3)
-        ink = _damage(g, rng, heavy)
+        ink = _damage(g, rng, *heavy)
         t = _tight(ink)
         if t is None or t.sum() < 4:
             continue
