@@ -1,7 +1,7 @@
 //! `veer::layout` on rendered prints with known geometry: 1-3 tracks, linear 10-division and
 //! 4-decade log grids, depth lines every N rows with every 5th medium and every 10th heavy,
 //! 100-300 dpi, 1-bit and noisy gray, rotated by 0, 0.5 and 1 degree, with a curve and depth
-//! numbers drawn. Each print must give its tracks' edges within 3 px along the whole log,
+//! numbers drawn, two with a black scan border beside the first track. Each print must give its tracks' edges within 3 px along the whole log,
 //! the right grid kind, the depth-line spacing and the skew within 0.05 degrees.
 
 use veer::decode::GrayImage;
@@ -30,6 +30,9 @@ struct Print {
     /// Rotation, degrees (counter-clockwise on screen for a positive angle).
     angle: f64,
     gray: bool,
+    /// A black scan border (the scanner's, not the print's: it does not turn with the print)
+    /// along columns 8-38 of a 200-dpi layout, as on stuckey-1.
+    border: bool,
     /// Pixels per unit of a 200-dpi layout.
     k: f64,
 }
@@ -154,6 +157,9 @@ fn render(p: &Print) -> GrayImage {
                     }
                 }
             }
+            if p.border && (x as f64) >= 8.0 * k && (x as f64) < 38.0 * k {
+                ink = true;
+            }
             data[y * w + x] = if p.gray {
                 let base = if ink { 60.0 } else { 225.0 };
                 let noise = (rng.next() + rng.next() + rng.next() - 1.5) * 60.0;
@@ -189,31 +195,38 @@ fn prints() -> Vec<Print> {
         ),
     ];
     let cases = [
-        // (layout, dpi, angle, gray)
-        (0, 200.0, 0.0, false),
-        (0, 100.0, 1.0, true),
-        (1, 200.0, 0.5, false),
-        (1, 300.0, 1.0, false),
-        (1, 200.0, 1.0, true),
-        (1, 100.0, 0.0, false),
-        (2, 200.0, 0.0, true),
-        (2, 200.0, -0.5, false),
-        (2, 150.0, 1.0, false),
+        // (layout, dpi, angle, gray, border)
+        (0, 200.0, 0.0, false, false),
+        (0, 100.0, 1.0, true, false),
+        (0, 300.0, 1.0, true, true),
+        (1, 200.0, 0.5, false, false),
+        (1, 300.0, 1.0, false, false),
+        (1, 200.0, 1.0, true, false),
+        (1, 100.0, 0.0, false, false),
+        (1, 200.0, 0.5, false, true),
+        (2, 200.0, 0.0, true, false),
+        (2, 200.0, -0.5, false, false),
+        (2, 150.0, 1.0, false, false),
     ];
-    for (li, dpi, angle, gray) in cases {
+    for (li, dpi, angle, gray, border) in cases {
         let k: f64 = dpi / 200.0;
         let (name, tracks) = &layouts[li];
         let right = tracks.iter().map(|t| t.left + t.width).fold(0.0, f64::max);
         let tracks: Vec<TrackSpec> =
             tracks.iter().map(|t| TrackSpec { left: t.left * k, width: t.width * k, kind: t.kind }).collect();
         out.push(Print {
-            name: format!("{name}, {dpi} dpi, {angle} deg, {}", if gray { "gray noisy" } else { "1-bit" }),
+            name: format!(
+                "{name}, {dpi} dpi, {angle} deg, {}{}",
+                if gray { "gray noisy" } else { "1-bit" },
+                if border { ", scan border" } else { "" }
+            ),
             width: ((right + 80.0) * k) as usize,
             height: (6000.0 * k) as usize,
             tracks,
             spacing: 20.0 * k,
             angle,
             gray,
+            border,
             k,
         });
     }
@@ -339,7 +352,7 @@ fn blank_and_tiny_scans_say_what_is_absent() {
 
 #[test]
 fn a_layout_becomes_a_project() {
-    let p = &prints()[2];
+    let p = &prints()[3];
     let l = layout::find(&render(p)).expect("layout");
     let input = layout::ProjectInput {
         depth: vec![[1000.0, 100.0], [5000.0, 300.0]],

@@ -9,7 +9,7 @@
 //! `u + slope * (row - mid) + shift(row)`.
 
 use super::ink::Ink;
-use super::skew::add_shifted;
+use super::skew::{add_shifted, high_pass};
 use super::tune::{BAND_ROWS, BLOCK_ROWS, DRIFT_MIN_PEAK, MAX_BLOCK_SHIFT};
 
 /// Scan columns to frame columns and back.
@@ -115,11 +115,13 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
     let n = rotated.len();
     let structured: Vec<bool> =
         rotated.iter().map(|bl| bl.values.iter().copied().fold(0f32, f32::max) >= DRIFT_MIN_PEAK).collect();
+    // The matching sees lines, not wide bands (a scan border does not move with the print).
+    let lined: Vec<Vec<f32>> = rotated.iter().map(|bl| high_pass(&bl.values)).collect();
     let mut shift = vec![0f64; n];
     // The chain starts at the block with the sharpest profile and runs up and down from it.
-    let sharp = |bl: &Block| bl.values.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
+    let sharp = |v: &[f32]| v.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
     if let Some(start) =
-        (0..n).filter(|&k| structured[k]).max_by(|&a, &b| sharp(&rotated[a]).total_cmp(&sharp(&rotated[b])))
+        (0..n).filter(|&k| structured[k]).max_by(|&a, &b| sharp(&lined[a]).total_cmp(&sharp(&lined[b])))
     {
         for dir in [1isize, -1] {
             let mut reference = start;
@@ -128,8 +130,8 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
                 let ku = k as usize;
                 if structured[ku] {
                     let mut aligned = vec![0f32; ink.width];
-                    add_shifted(&mut aligned, &rotated[reference].values, shift[reference]);
-                    shift[ku] = best_shift(&rotated[ku].values, &aligned, shift[reference], MAX_BLOCK_SHIFT);
+                    add_shifted(&mut aligned, &lined[reference], shift[reference]);
+                    shift[ku] = best_shift(&lined[ku], &aligned, shift[reference], MAX_BLOCK_SHIFT);
                     reference = ku;
                 } else {
                     shift[ku] = shift[reference];
@@ -140,10 +142,10 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
         // Then each block against the sum of all of them, within a few columns.
         let mut sum = vec![0f32; ink.width];
         for k in (0..n).filter(|&k| structured[k]) {
-            add_shifted(&mut sum, &rotated[k].values, shift[k]);
+            add_shifted(&mut sum, &lined[k], shift[k]);
         }
         for k in (0..n).filter(|&k| structured[k]) {
-            shift[k] = best_shift(&rotated[k].values, &sum, shift[k], 3.0);
+            shift[k] = best_shift(&lined[k], &sum, shift[k], 3.0);
         }
     }
     // Bands take the shift interpolated between block middles.

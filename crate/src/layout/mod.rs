@@ -364,8 +364,9 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
 
 fn vertical_slope(ink: &ink::Ink) -> Option<skew::Slope> {
     let w = ink.width;
-    let fine_vals: Vec<Vec<f32>> =
-        (0..ink.bands).map(|b| ink.band_cols[b * w..(b + 1) * w].iter().map(|&c| f32::from(c)).collect()).collect();
+    let fine_vals: Vec<Vec<f32>> = (0..ink.bands)
+        .map(|b| skew::high_pass(&ink.band_cols[b * w..(b + 1) * w].iter().map(|&c| f32::from(c)).collect::<Vec<_>>()))
+        .collect();
     let fine: Vec<skew::Profile<'_>> = fine_vals
         .iter()
         .enumerate()
@@ -390,8 +391,9 @@ fn vertical_slope(ink: &ink::Ink) -> Option<skew::Slope> {
 
 fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
     let h = ink.height;
-    let fine_vals: Vec<Vec<f32>> =
-        (0..ink.strips).map(|s| ink.strip_rows[s * h..(s + 1) * h].iter().map(|&c| f32::from(c)).collect()).collect();
+    let fine_vals: Vec<Vec<f32>> = (0..ink.strips)
+        .map(|s| skew::high_pass(&ink.strip_rows[s * h..(s + 1) * h].iter().map(|&c| f32::from(c)).collect::<Vec<_>>()))
+        .collect();
     let fine: Vec<skew::Profile<'_>> = fine_vals
         .iter()
         .enumerate()
@@ -429,7 +431,11 @@ fn local_tilt(ink: &ink::Ink, global: f64) -> skew::Tilt {
             break;
         }
         let fine_vals: Vec<Vec<f32>> = (0..ink.strips)
-            .map(|s| ink.strip_rows[s * h + y0..s * h + y1].iter().map(|&c| f32::from(c)).collect())
+            .map(|s| {
+                skew::high_pass(
+                    &ink.strip_rows[s * h + y0..s * h + y1].iter().map(|&c| f32::from(c)).collect::<Vec<_>>(),
+                )
+            })
             .collect();
         let fine: Vec<skew::Profile<'_>> = fine_vals
             .iter()

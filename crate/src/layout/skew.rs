@@ -3,7 +3,7 @@
 //! sharpest sum (largest sum of squares). Straight lines only add up in one place at the
 //! right slope; text and curves add up to about the same at every slope.
 
-use super::tune::{MAX_SKEW_DEG, SKEW_COARSE_STEP_DEG, SKEW_FINE_STEP_DEG};
+use super::tune::{HIGH_PASS, MAX_SKEW_DEG, SKEW_COARSE_STEP_DEG, SKEW_FINE_STEP_DEG};
 
 /// One profile and where it was taken along the other axis (a band's middle row, or a
 /// strip's middle column).
@@ -19,6 +19,27 @@ pub(super) struct Slope {
     /// How much sharper the best slope's sum is than the median slope's, as a share of the
     /// median (0: no straight lines at all).
     pub contrast: f64,
+}
+
+/// `values` less their mean over [`HIGH_PASS`] places each side, negatives set to 0: a thin
+/// line keeps its peak, a wide dark band (a scan border, a bar) keeps only its sides, so that
+/// it cannot outweigh the lines (a border stays upright when the print inside it is turned).
+pub(super) fn high_pass(values: &[f32]) -> Vec<f32> {
+    let n = values.len();
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0f64);
+    for &v in values {
+        let last = prefix[prefix.len() - 1];
+        prefix.push(last + f64::from(v));
+    }
+    (0..n)
+        .map(|i| {
+            let a = i.saturating_sub(HIGH_PASS);
+            let b = (i + HIGH_PASS + 1).min(n);
+            let mean = (prefix[b] - prefix[a]) / (b - a) as f64;
+            (f64::from(values[i]) - mean).max(0.0) as f32
+        })
+        .collect()
 }
 
 /// Adds `p` sampled at `x + shift` (linear interpolation; outside the profile counts as 0) to `sum`.

@@ -16,6 +16,12 @@ pub const STRIP_COLS: usize = 32;
 /// real prints wobble at most about 6 px within one (stuckey-1 drifts 30 px in 3,000 rows).
 pub const BLOCK_ROWS: usize = 512;
 
+/// Places each side over which a profile's local mean is taken out before the skew and the
+/// wobble are measured ([`super::skew::high_pass`]): wider than the heaviest line (stuckey-1's
+/// are 9 px), narrower than a scan border (its 33 px; the rendered border case of
+/// `crate/tests/layout.rs` stays upright while the print turns 0.5-1 degree).
+pub const HIGH_PASS: usize = 8;
+
 /// Largest skew searched, in degrees (the brief's rotated scans reach 1 degree).
 pub const MAX_SKEW_DEG: f64 = 1.5;
 
