@@ -46,10 +46,12 @@ fn run() -> Result<(), String> {
     }
     println!("{} readings in columns {x0}..{x1} ({ms:.0} ms)", readings.len());
     for r in &readings {
-        println!(
-            "  row {:7.1}  col {:6.1}  {:>6}  {:?}  conf {:.3}",
-            r.row, r.col, r.text, r.orientation, r.confidence
-        );
+        match r.orientation {
+            Some(o) => {
+                println!("  row {:7.1}  col {:6.1}  {:>6}  {o:?}  conf {:.3}", r.row, r.col, r.text, r.confidence)
+            }
+            None => println!("  row {:7.1}  col {:6.1}  (found, not read)", r.row, r.col),
+        }
     }
     match &fit.missing {
         Some(why) => println!("no depth fit: {why}"),
@@ -62,7 +64,8 @@ fn run() -> Result<(), String> {
         ),
     }
     for t in &fit.ties {
-        println!("  tie row {:7.1} = {:6}  conf {:.3}", t.row, t.depth, t.confidence);
+        let how = if t.read { "read" } else { "placed by its neighbours" };
+        println!("  tie row {:7.1} = {:6}  conf {:.3}  {how}", t.row, t.depth, t.confidence);
     }
     for r in &fit.rejected {
         println!("  rejected row {:7.1} {:>6}: {}", r.reading.row, r.reading.text, r.reason);

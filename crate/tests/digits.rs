@@ -58,8 +58,8 @@ fn reads_each_label_in_its_orientation() {
         };
         let (img, centre) = in_column(&load(name));
         let readings = read_labels(&img, 2, img.width - 2, &reader).unwrap();
-        let got: Vec<(&str, Orientation)> = readings.iter().map(|r| (r.text.as_str(), r.orientation)).collect();
-        if got != [(text, orientation)] {
+        let got: Vec<(&str, Option<Orientation>)> = readings.iter().map(|r| (r.text.as_str(), r.orientation)).collect();
+        if got != [(text, Some(orientation))] {
             wrong.push(format!("{name}: read {got:?}"));
         } else {
             let r = &readings[0];
@@ -79,19 +79,23 @@ fn the_fit_rejects_a_planted_misread() {
         let readings = read_labels(&img, 0, img.width, &reader).unwrap();
         let texts: Vec<&str> = readings.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(texts, ["300", "350", "400", "450", "900", "550", "600", "650", "700", "750"], "{name}");
-        assert!(readings.iter().all(|r| r.orientation == orientation), "{name}: {readings:?}");
+        assert!(readings.iter().all(|r| r.orientation == Some(orientation)), "{name}: {readings:?}");
         let fit = fit_depth(&readings);
         assert_eq!(fit.missing, None, "{name}");
-        assert_eq!(fit.ties.len(), 9, "{name}: {:?}", fit.ties);
-        assert_eq!(fit.rejected.len(), 1, "{name}");
+        // the misread label sits on 500 ft's line: the fit rejects its number and places the label by
+        // its neighbours
+        assert_eq!(fit.ties.len(), 10, "{name}: {:?}", fit.ties);
+        assert_eq!(fit.ties.iter().filter(|t| !t.read).map(|t| t.depth).collect::<Vec<_>>(), [500.0], "{name}");
+        assert_eq!(fit.rejected.len(), 1, "{name}: {:?}", fit.rejected);
         assert_eq!(fit.rejected[0].reading.text, "900");
-        assert!(fit.rejected[0].reason.contains("does not fit"), "{}", fit.rejected[0].reason);
+        let why = &fit.rejected[0].reason;
+        assert!(why.contains("does not fit") && why.contains("placed at 500"), "{why}");
         assert_eq!(fit.step, Some(50.0));
         assert!((fit.rows_per_unit - 5.0).abs() < 0.01, "{name}: {} rows per ft", fit.rows_per_unit);
         for t in &fit.ties {
             let row = 150.0 + (t.depth - 300.0) * 5.0;
             assert!((t.row - row).abs() <= 1.0, "{name}: {} ft on row {}, expected {row}", t.depth, t.row);
-            assert!(t.confidence > 0.5);
+            assert!(t.confidence > if t.read { 0.5 } else { 0.2 }, "{name}: {t:?}");
         }
         // the depth of the misread label's line comes from the others
         assert!((fit.depth_at(150.0 + 4.0 * 250.0) - 500.0).abs() < 0.2, "{name}");

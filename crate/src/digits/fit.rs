@@ -19,8 +19,12 @@ use super::Reading;
 pub struct Tie {
     pub row: f64,
     pub depth: f64,
-    /// 0-1: the reading's confidence, lowered as its row strays from the fitted line.
+    /// 0-1: the reading's confidence, lowered as its row strays from the fitted line; for a label
+    /// placed by its neighbours, half its closeness to where the line puts the label.
     pub confidence: f32,
+    /// true: the label's number was read; false: a label found on a labelled depth's row whose number
+    /// was not read (or misread), its depth following from the labels around it.
+    pub read: bool,
 }
 
 /// A reading left out of the fit, and why.
@@ -84,13 +88,58 @@ fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
     Some((mr - b * mv, b))
 }
 
+/// Labels found but not read, misread or read unsurely, lying where the line puts a labelled depth
+/// that no tie holds: tie points too, their depth following from the others (labels are equally
+/// spaced in value). Only labels of the tie points' shape (same orientation class, thickness within
+/// a third) within half the tolerance of the line qualify, and only between the first and the last
+/// tie point read (no extrapolation).
+fn place_unread(
+    readings: &[Reading],
+    ties: &mut Vec<Tie>,
+    rejected: &mut [Rejected],
+    line: (f64, f64),
+    step: f64,
+    tol: f64,
+) {
+    let read: Vec<&Reading> =
+        readings.iter().filter(|r| ties.iter().any(|t| t.read && t.row == r.row && t.depth == r.value)).collect();
+    let thickness = |r: &Reading| {
+        let (w, h) = (r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]);
+        (w >= h, w.min(h) as f64)
+    };
+    let Some(typical) = median(read.iter().map(|r| thickness(r).1).collect()) else { return };
+    let horizontal = read.iter().filter(|r| thickness(r).0).count() * 2 > read.len();
+    let (first, last) = (ties.first().map_or(0.0, |t| t.depth), ties.last().map_or(0.0, |t| t.depth));
+    let base = first;
+    for r in readings {
+        if ties.iter().any(|t| t.row == r.row) {
+            continue;
+        }
+        let (h, t) = thickness(r);
+        if h != horizontal || (t - typical).abs() > typical / 3.0 {
+            continue;
+        }
+        let depth = (r.row - line.0) / line.1;
+        let k = ((depth - base) / step).round();
+        let d = base + k * step;
+        let e = r.row - (line.0 + line.1 * d);
+        if e.abs() > tol / 2.0 || d <= first || d >= last || ties.iter().any(|t| t.depth == d) {
+            continue;
+        }
+        ties.push(Tie { row: r.row, depth: d, confidence: 0.5 * (1.0 - (e.abs() / (tol / 2.0))) as f32, read: false });
+        for x in rejected.iter_mut().filter(|x| x.reading.bbox == r.bbox && x.reading.row == r.row) {
+            x.reason.push_str(&format!("; its label is placed at {d} by the labels around it"));
+        }
+    }
+}
+
 /// Fit depth against row from the readings of one depth column.
 pub fn fit_depth(readings: &[Reading]) -> DepthFit {
     let mut rejected = Vec::new();
     let mut used: Vec<&Reading> = Vec::new();
     for r in readings {
         if !r.value.is_finite() {
-            rejected.push(Rejected { reading: r.clone(), reason: "the text is not a number".into() });
+            rejected.push(Rejected { reading: r.clone(), reason: "found but not read".into() });
         } else if r.confidence < FIT_MIN_CONFIDENCE {
             rejected.push(Rejected {
                 reading: r.clone(),
@@ -256,8 +305,14 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
             row: r.row,
             depth: r.value,
             confidence: r.confidence * (1.0 - 0.5 * (e.abs() / tol)) as f32,
+            read: true,
         })
         .collect();
+    let mut out = out;
+    if let Some(s) = step {
+        place_unread(readings, &mut out, &mut rejected, line, s, tol);
+    }
+    out.sort_by(|a, b| a.row.total_cmp(&b.row));
     rejected.sort_by(|a, b| a.reading.row.total_cmp(&b.reading.row));
     DepthFit { ties: out, rejected, rows_per_unit: line.1, depth_at_row0: -line.0 / line.1, step, missing: None }
 }
@@ -271,7 +326,7 @@ mod tests {
         Reading {
             value,
             text: format!("{value}"),
-            orientation: Orientation::Upright,
+            orientation: Some(Orientation::Upright),
             row,
             col: 0.0,
             bbox: [0, 0, 0, 0],
@@ -288,7 +343,12 @@ mod tests {
         rs[3].text = "900".into();
         rs.push(reading(500.0, 2612.0, 0.9));
         let fit = fit_depth(&rs);
-        assert_eq!(fit.ties.len(), 9);
+        // the misread label is placed at 400 ft by its neighbours
+        assert_eq!(fit.ties.len(), 10);
+        assert_eq!(
+            fit.ties.iter().filter(|t| !t.read).map(|t| (t.row, t.depth)).collect::<Vec<_>>(),
+            [(1600.0, 400.0)]
+        );
         assert!((fit.rows_per_unit - 10.0).abs() < 1e-9);
         assert!((fit.depth_at(100.0) - 250.0).abs() < 1e-9);
         assert_eq!(fit.step, Some(50.0));

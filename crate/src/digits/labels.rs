@@ -265,6 +265,9 @@ fn read_as(
 }
 
 /// Find and read the number labels in columns `x0..x1` of a scan, over all its rows, top to bottom.
+/// A label found but not read (no orientation gives digits surely enough) is listed too, with an
+/// empty text, value NaN, no orientation and confidence 0: [`super::fit_depth`] can still place it
+/// by the labels around it.
 pub fn read_labels(img: &GrayImage, x0: u32, x1: u32, classifier: &dyn Classify) -> Result<Vec<Reading>> {
     if x1 <= x0 || x0 >= img.width {
         return Err(Error::bad_parameter(format!(
@@ -285,20 +288,25 @@ pub fn read_labels(img: &GrayImage, x0: u32, x1: u32, classifier: &dyn Classify)
                 }
             }
         }
-        let Some((text, confidence, orientation)) = best else { continue };
-        if confidence < MIN_READING_CONFIDENCE {
-            continue;
+        let row = (cand.y0 + cand.y1 - 1) as f64 / 2.0;
+        let col = (cand.x0 + cand.x1 - 1) as f64 / 2.0;
+        let bbox = [cand.x0, cand.y0, cand.x1, cand.y1];
+        match best {
+            Some((text, confidence, orientation)) if confidence >= MIN_READING_CONFIDENCE => {
+                let value = text.parse::<f64>().unwrap_or(f64::NAN);
+                out.push(Reading { value, text, orientation: Some(orientation), row, col, bbox, confidence });
+            }
+            // found, not read: the fit may still place it by its neighbours
+            _ => out.push(Reading {
+                value: f64::NAN,
+                text: String::new(),
+                orientation: None,
+                row,
+                col,
+                bbox,
+                confidence: 0.0,
+            }),
         }
-        let value = text.parse::<f64>().unwrap_or(f64::NAN);
-        out.push(Reading {
-            value,
-            text,
-            orientation,
-            row: (cand.y0 + cand.y1 - 1) as f64 / 2.0,
-            col: (cand.x0 + cand.x1 - 1) as f64 / 2.0,
-            bbox: [cand.x0, cand.y0, cand.x1, cand.y1],
-            confidence,
-        });
     }
     Ok(out)
 }

@@ -52,11 +52,12 @@ pub enum Orientation {
 /// One number label read from the scan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reading {
-    /// The number, as read.
+    /// The number, as read (NaN when the label was found but not read).
     pub value: f64,
-    /// The digits, as read.
+    /// The digits, as read (empty when not read).
     pub text: String,
-    pub orientation: Orientation,
+    /// How the label is printed (`None` when not read).
+    pub orientation: Option<Orientation>,
     /// Row of the label's centre: on the prints measured, the depth line it labels.
     pub row: f64,
     /// Column of the label's centre.
