@@ -106,7 +106,7 @@ def cmd_eval(a):
         save_png(col, path)
         out = subprocess.run([a.bin, path, "0", str(col.shape[1]), "--json", "--model", a.model], check=True,
                              capture_output=True, text=True).stdout
-        readings = json.loads(out)["readings"]
+        readings = [r for r in json.loads(out)["readings"] if r["text"]]  # read ones only
         labels_ok = chars_ok = chars = orient_ok = found = 0
         for t in truth:
             near = [r for r in readings if abs(r["row"] - t["row"]) < 40]
