@@ -125,6 +125,7 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
     {
         for dir in [1isize, -1] {
             let mut reference = start;
+            let mut before: Option<usize> = None;
             let mut k = start as isize + dir;
             while k >= 0 && (k as usize) < n {
                 let ku = k as usize;
@@ -132,9 +133,17 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
                     let mut aligned = vec![0f32; ink.width];
                     add_shifted(&mut aligned, &lined[reference], shift[reference]);
                     shift[ku] = best_shift(&lined[ku], &aligned, shift[reference], MAX_BLOCK_SHIFT);
+                    before = Some(reference);
                     reference = ku;
                 } else {
-                    shift[ku] = shift[reference];
+                    // The first block past the lines (where the log ends within it) goes on
+                    // at the pace of the two before it; farther ones keep the last shift.
+                    shift[ku] = match before {
+                        Some(b) if ku.abs_diff(reference) == 1 && reference.abs_diff(b) == 1 => {
+                            2.0 * shift[reference] - shift[b]
+                        }
+                        _ => shift[reference],
+                    };
                 }
                 k += dir;
             }
@@ -148,22 +157,43 @@ pub(super) fn frame(ink: &Ink, slope: f64) -> (Frame, Vec<Block>) {
             shift[k] = best_shift(&lined[k], &sum, shift[k], 3.0);
         }
     }
-    // Bands take the shift interpolated between block middles.
+    // Bands take the shift interpolated between block middles. Then, twice, each block is
+    // built again band by band in that frame and matched once more against the sum (a block
+    // first built with the slope alone smears a line that turns within it).
     let block_mid: Vec<f64> = rotated.iter().map(Block::mid).collect();
-    let band_shift: Vec<f64> = (0..ink.bands)
-        .map(|b| {
-            let y = band_mid(b);
-            match block_mid.iter().position(|&m| m > y) {
-                Some(0) => shift[0],
-                None => shift[n - 1],
-                Some(j) => {
-                    let f = (y - block_mid[j - 1]) / (block_mid[j] - block_mid[j - 1]);
-                    shift[j - 1] * (1.0 - f) + shift[j] * f
+    let band_shifts = |shift: &[f64]| -> Vec<f64> {
+        (0..ink.bands)
+            .map(|b| {
+                let y = band_mid(b);
+                match block_mid.iter().position(|&m| m > y) {
+                    Some(0) => shift[0],
+                    None => shift[n - 1],
+                    Some(j) => {
+                        let f = (y - block_mid[j - 1]) / (block_mid[j] - block_mid[j - 1]);
+                        shift[j - 1] * (1.0 - f) + shift[j] * f
+                    }
                 }
-            }
-        })
-        .collect();
-    let frame = Frame { slope, mid, band_shift };
-    let blocks = blocks(ink, &bands, |b| frame.shift(band_mid(b)));
-    (frame, blocks)
+            })
+            .collect()
+    };
+    let mut frame = Frame { slope, mid, band_shift: band_shifts(&shift) };
+    let mut built = blocks(ink, &bands, |b| frame.shift(band_mid(b)));
+    for _ in 0..REFINE_PASSES {
+        let lined: Vec<Vec<f32>> = built.iter().map(|bl| high_pass(&bl.values)).collect();
+        let structured: Vec<bool> =
+            built.iter().map(|bl| bl.values.iter().copied().fold(0f32, f32::max) >= DRIFT_MIN_PEAK).collect();
+        let mut sum = vec![0f32; ink.width];
+        for k in (0..n).filter(|&k| structured[k]) {
+            sum.iter_mut().zip(&lined[k]).for_each(|(s, v)| *s += v);
+        }
+        for k in (0..n).filter(|&k| structured[k]) {
+            shift[k] += best_shift(&lined[k], &sum, 0.0, 3.0);
+        }
+        frame = Frame { slope, mid, band_shift: band_shifts(&shift) };
+        built = blocks(ink, &bands, |b| frame.shift(band_mid(b)));
+    }
+    (frame, built)
 }
+
+/// Passes of matching each block again in the frame (see [`frame`]).
+const REFINE_PASSES: usize = 2;

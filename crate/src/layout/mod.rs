@@ -150,14 +150,16 @@ impl EdgeLine {
         self.x0 + self.slope * row
     }
 
-    /// The column at `row` through the measured points (piecewise linear between them, the
-    /// line's slope beyond the first and last): follows a print that wobbled.
+    /// The column at `row` through the measured points (piecewise linear between them, and
+    /// on at the slope of the first two or last two beyond them): follows a print that wobbled.
     pub fn x_along(&self, row: f64) -> f64 {
         let p = &self.points;
+        let n = p.len();
+        let slope = |a: &[f64; 2], b: &[f64; 2]| if b[0] > a[0] { (b[1] - a[1]) / (b[0] - a[0]) } else { self.slope };
         match p.iter().position(|q| q[0] > row) {
-            _ if p.is_empty() => self.x_at(row),
-            Some(0) => p[0][1] + self.slope * (row - p[0][0]),
-            None => p[p.len() - 1][1] + self.slope * (row - p[p.len() - 1][0]),
+            _ if n < 2 => self.x_at(row),
+            Some(0) => p[0][1] + slope(&p[0], &p[1]) * (row - p[0][0]),
+            None => p[n - 1][1] + slope(&p[n - 2], &p[n - 1]) * (row - p[n - 1][0]),
             Some(j) => {
                 let f = (row - p[j - 1][0]) / (p[j][0] - p[j - 1][0]);
                 p[j - 1][1] * (1.0 - f) + p[j][1] * f
