@@ -11,7 +11,9 @@
 
 use serde::Serialize;
 
-use super::tuning::{FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS};
+use super::tuning::{
+    FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS, PLACE_TOLERANCE_FRACTION,
+};
 use super::Reading;
 
 /// One depth tie point: the scan row of a depth and how sure the reader and the fit are of it.
@@ -88,19 +90,52 @@ fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
     Some((mr - b * mv, b))
 }
 
-/// Labels found but not read, misread or read unsurely, lying where the line puts a labelled depth
-/// that no tie holds: tie points too, their depth following from the others (labels are equally
-/// spaced in value). Only labels of the tie points' shape (same orientation class, thickness within
-/// a third) within half the tolerance of the line qualify, and only between the first and the last
-/// tie point read (no extrapolation).
-fn place_unread(
-    readings: &[Reading],
-    ties: &mut Vec<Tie>,
-    rejected: &mut [Rejected],
-    line: (f64, f64),
-    step: f64,
-    tol: f64,
-) {
+/// Label spacings a print uses, in depth units.
+const STEPS: [f64; 9] = [10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0];
+
+/// The label spacing when too few neighbouring labels were read to see it: the usual spacing that
+/// divides every difference between the values read and is nearest (within a third) the median row
+/// gap between neighbouring labels found (read or not) of the tie labels' shape, over the rows per unit.
+fn infer_step(readings: &[Reading], ties: &[Tie], rows_per_unit: f64) -> Option<f64> {
+    let (first, last) = (ties.first()?, ties.last()?);
+    let shape = |r: &Reading| {
+        let (w, h) = (r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]);
+        (w >= h, w.min(h) as f64)
+    };
+    let tie_readings: Vec<&Reading> =
+        readings.iter().filter(|r| ties.iter().any(|t| t.row == r.row && t.depth == r.value)).collect();
+    let typical = median(tie_readings.iter().map(|r| shape(r).1).collect())?;
+    let horizontal = tie_readings.iter().filter(|r| shape(r).0).count() * 2 > tie_readings.len();
+    let mut rows: Vec<f64> = readings
+        .iter()
+        .filter(|r| r.row >= first.row && r.row <= last.row)
+        .filter(|r| shape(r).0 == horizontal && (shape(r).1 - typical).abs() <= typical / 3.0)
+        .map(|r| r.row)
+        .collect();
+    rows.sort_by(f64::total_cmp);
+    rows.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    let gap = median(rows.windows(2).map(|w| w[1] - w[0]).collect())?;
+    let estimate = gap / rows_per_unit;
+    STEPS
+        .iter()
+        .copied()
+        .filter(|&s| {
+            ties.iter().all(|t| {
+                let k = (t.depth - first.depth) / s;
+                (k - k.round()).abs() < 1e-6
+            })
+        })
+        .filter(|&s| s / estimate > 0.75 && s / estimate < 1.33)
+        .min_by(|a, b| (a / estimate - 1.0).abs().total_cmp(&(b / estimate - 1.0).abs()))
+}
+
+/// Labels found but not read, misread or read unsurely, lying where the labels read around them put
+/// a labelled depth that no tie holds (piecewise-linear between them; labels are equally spaced in
+/// value): tie points too, their depth following from the others. Only labels of the tie points'
+/// shape (same orientation class, thickness within a third), within `PLACE_TOLERANCE_FRACTION` of
+/// the label spacing, qualify, the nearest one per depth, and only between the first and the last
+/// label read (no extrapolation).
+fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejected], rows_per_unit: f64, step: f64) {
     let read: Vec<&Reading> =
         readings.iter().filter(|r| ties.iter().any(|t| t.read && t.row == r.row && t.depth == r.value)).collect();
     let thickness = |r: &Reading| {
@@ -109,8 +144,25 @@ fn place_unread(
     };
     let Some(typical) = median(read.iter().map(|r| thickness(r).1).collect()) else { return };
     let horizontal = read.iter().filter(|r| thickness(r).0).count() * 2 > read.len();
-    let (first, last) = (ties.first().map_or(0.0, |t| t.depth), ties.last().map_or(0.0, |t| t.depth));
-    let base = first;
+    // depth and row through the labels read, piecewise-linear (the print's scale drifts)
+    let mut known: Vec<(f64, f64)> = ties.iter().map(|t| (t.row, t.depth)).collect();
+    known.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (Some(&(_, first)), Some(&(_, last))) = (known.first(), known.last()) else { return };
+    let depth_at = |row: f64| {
+        known.windows(2).find(|w| w[0].0 <= row && row <= w[1].0).map(|w| {
+            let ((r0, d0), (r1, d1)) = (w[0], w[1]);
+            d0 + (d1 - d0) * (row - r0) / (r1 - r0)
+        })
+    };
+    let row_at = |depth: f64| {
+        known.windows(2).find(|w| w[0].1 <= depth && depth <= w[1].1).map(|w| {
+            let ((r0, d0), (r1, d1)) = (w[0], w[1]);
+            r0 + (r1 - r0) * (depth - d0) / (d1 - d0)
+        })
+    };
+    let within = (PLACE_TOLERANCE_FRACTION * step * rows_per_unit).max(FIT_TOLERANCE_MIN_ROWS);
+    // the nearest label found to each labelled depth no tie holds
+    let mut best: Vec<(f64, f64, &Reading)> = Vec::new();
     for r in readings {
         if ties.iter().any(|t| t.row == r.row) {
             continue;
@@ -119,14 +171,21 @@ fn place_unread(
         if h != horizontal || (t - typical).abs() > typical / 3.0 {
             continue;
         }
-        let depth = (r.row - line.0) / line.1;
-        let k = ((depth - base) / step).round();
-        let d = base + k * step;
-        let e = r.row - (line.0 + line.1 * d);
-        if e.abs() > tol / 2.0 || d <= first || d >= last || ties.iter().any(|t| t.depth == d) {
+        let Some(depth) = depth_at(r.row) else { continue };
+        let d = first + ((depth - first) / step).round() * step;
+        let Some(row) = row_at(d) else { continue };
+        let e = r.row - row;
+        if e.abs() > within || d <= first || d >= last || ties.iter().any(|t| t.depth == d) {
             continue;
         }
-        ties.push(Tie { row: r.row, depth: d, confidence: 0.5 * (1.0 - (e.abs() / (tol / 2.0))) as f32, read: false });
+        match best.iter_mut().find(|b| b.0 == d) {
+            Some(b) if e.abs() < b.1.abs() => *b = (d, e, r),
+            Some(_) => {}
+            None => best.push((d, e, r)),
+        }
+    }
+    for (d, e, r) in best {
+        ties.push(Tie { row: r.row, depth: d, confidence: 0.5 * (1.0 - e.abs() / within) as f32, read: false });
         for x in rejected.iter_mut().filter(|x| x.reading.bbox == r.bbox && x.reading.row == r.row) {
             x.reason.push_str(&format!("; its label is placed at {d} by the labels around it"));
         }
@@ -267,13 +326,24 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
         .filter(|(_, count)| *count >= 2)
         .map(|(d, _)| *d);
     if let Some(s) = step {
-        // a value off the spacing (a misread that happens to land near the line)
-        let base = values[0];
-        // (needs four labels to know the spacing)
+        // a value off the spacing (a misread that happens to land near the line): the labels' values
+        // share one remainder modulo the spacing, the one most of them have (needs four labels)
+        let residue = |v: f64| {
+            let r = v.rem_euclid(s);
+            if s - r < 1e-6 {
+                0.0
+            } else {
+                r
+            }
+        };
+        let base = values
+            .iter()
+            .map(|&v| (residue(v), values.iter().filter(|&&w| (residue(w) - residue(v)).abs() < 1e-6).count()))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.total_cmp(&a.0)))
+            .map_or(0.0, |(r, _)| r);
         let mut kept = Vec::new();
         for (r, e) in ties {
-            let k = (r.value - base) / s;
-            if (k - k.round()).abs() > 1e-6 && values.len() >= 4 {
+            if (residue(r.value) - base).abs() > 1e-6 && values.len() >= 4 {
                 rejected.push(Rejected {
                     reading: r.clone(),
                     reason: format!("{} is off the labels' spacing of {s}", r.text),
@@ -309,8 +379,9 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
         })
         .collect();
     let mut out = out;
+    let step = step.or_else(|| infer_step(readings, &out, line.1));
     if let Some(s) = step {
-        place_unread(readings, &mut out, &mut rejected, line, s, tol);
+        place_unread(readings, &mut out, &mut rejected, line.1, s);
     }
     out.sort_by(|a, b| a.row.total_cmp(&b.row));
     rejected.sort_by(|a, b| a.reading.row.total_cmp(&b.reading.row));

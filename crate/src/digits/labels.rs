@@ -65,6 +65,8 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
             c.pixels >= MIN_COMPONENT_PIXELS
                 && short <= MAX_CHAR_THICKNESS
                 && long <= MAX_COMPONENT_LENGTH
+                // ink cut by the span's edges is a piece of something outside it (a track edge, a curve)
+                && c.x0 > comps.x0 && c.x1 < comps.x0 + span
                 // a line running across much of the span (a depth line) is no character
                 && (c.width() as f32 <= LINE_SPAN_FRACTION * span as f32 || c.height() >= MIN_CHAR_SIZE * 2)
         })

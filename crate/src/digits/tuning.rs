@@ -50,3 +50,6 @@ pub const FIT_TOLERANCE_MIN_ROWS: f64 = 4.0;
 /// The fewest labels that must agree on one line: two readings alone cannot show that neither is
 /// misread, so a fit needs a third to confirm them.
 pub const FIT_MIN_LABELS: usize = 3;
+/// A label found but not read is placed on a labelled depth when its row is within this fraction of
+/// the label spacing (in rows) of where the labels read around it put that depth.
+pub const PLACE_TOLERANCE_FRACTION: f64 = 0.06;
