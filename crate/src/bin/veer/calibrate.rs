@@ -102,7 +102,8 @@ fn summary(scan: &Path, l: &Layout) -> String {
     }
     match &l.depth_lines {
         Finding::Found(d) => {
-            let every = |n: Option<u32>, what: &str| n.map_or(String::new(), |n| format!(", one {what} every {n} lines"));
+            let every =
+                |n: Option<u32>, what: &str| n.map_or(String::new(), |n| format!(", one {what} every {n} lines"));
             let _ = writeln!(
                 s,
                 "depth lines: {} lines, spacing {:.2} rows (regular {:.0} %){}{}, slope {:.5} rows per column",
