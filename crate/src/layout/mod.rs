@@ -570,7 +570,8 @@ pub struct CurveInput {
 }
 
 /// A project from a layout and the values a person typed. Each curve's `track` is its
-/// track's edges at the middle row of the depth ties (a project's track is upright).
+/// track's edges (through their measured points) at the middle row of the depth ties (a
+/// project's track is upright).
 ///
 /// Errors: [`Error::BadParameter`] when the layout has no tracks, a curve names a track
 /// that is not there, or the project is not valid ([`Project::validate`]).
@@ -604,7 +605,7 @@ pub fn to_project(layout: &Layout, input: &ProjectInput) -> Result<Project> {
             Ok(ProjectCurve {
                 mnemonic: c.mnemonic.clone(),
                 unit: c.unit.clone(),
-                track: [vertical::round2(t.left.x_at(row)), vertical::round2(t.right.x_at(row))],
+                track: [vertical::round2(t.left.x_along(row)), vertical::round2(t.right.x_along(row))],
                 scale: c.scale,
                 log: c.log.unwrap_or(grid_log),
                 seed: c.seed,

@@ -134,8 +134,8 @@ fn summary(scan: &Path, l: &Layout) -> String {
                 "depth column: between tracks {} and {}, columns {:.1} to {:.1} at row {mid:.0} ({:.2} % ink; confidence {:.2})",
                 c.between[0],
                 c.between[1],
-                c.left.x_at(mid),
-                c.right.x_at(mid),
+                c.left.x_along(mid),
+                c.right.x_along(mid),
                 c.ink * 100.0,
                 c.confidence
             );
