@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::tuning::{
     FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS, PLACE_TOLERANCE_FRACTION,
+    WALK_MAX_MISSES,
 };
 use super::Reading;
 
@@ -133,8 +134,9 @@ fn infer_step(readings: &[Reading], ties: &[Tie], rows_per_unit: f64) -> Option<
 /// a labelled depth that no tie holds (piecewise-linear between them; labels are equally spaced in
 /// value): tie points too, their depth following from the others. Only labels of the tie points'
 /// shape (same orientation class, thickness within a third), within `PLACE_TOLERANCE_FRACTION` of
-/// the label spacing, qualify, the nearest one per depth, and only between the first and the last
-/// label read (no extrapolation).
+/// the label spacing, qualify, the nearest one per depth. Beyond the first and the last label read,
+/// labels are walked one spacing at a time from the last two tie points (and near the last one's
+/// column), until `WALK_MAX_MISSES` labelled depths in a row show no label.
 fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejected], rows_per_unit: f64, step: f64) {
     let read: Vec<&Reading> =
         readings.iter().filter(|r| ties.iter().any(|t| t.read && t.row == r.row && t.depth == r.value)).collect();
@@ -161,14 +163,17 @@ fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejec
         })
     };
     let within = (PLACE_TOLERANCE_FRACTION * step * rows_per_unit).max(FIT_TOLERANCE_MIN_ROWS);
+    let shape_ok = |r: &Reading| {
+        let (h, t) = thickness(r);
+        h == horizontal && (t - typical).abs() <= typical / 3.0
+    };
     // the nearest label found to each labelled depth no tie holds
     let mut best: Vec<(f64, f64, &Reading)> = Vec::new();
     for r in readings {
         if ties.iter().any(|t| t.row == r.row) {
             continue;
         }
-        let (h, t) = thickness(r);
-        if h != horizontal || (t - typical).abs() > typical / 3.0 {
+        if !shape_ok(r) {
             continue;
         }
         let Some(depth) = depth_at(r.row) else { continue };
@@ -188,6 +193,55 @@ fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejec
         ties.push(Tie { row: r.row, depth: d, confidence: 0.5 * (1.0 - e.abs() / within) as f32, read: false });
         for x in rejected.iter_mut().filter(|x| x.reading.bbox == r.bbox && x.reading.row == r.row) {
             x.reason.push_str(&format!("; its label is placed at {d} by the labels around it"));
+        }
+    }
+    // beyond the first and the last label read: walk label by label, each step predicted from the
+    // last two tie points (the local scale), while labels keep turning up where predicted
+    for down in [true, false] {
+        let mut known: Vec<(f64, f64)> = ties.iter().map(|t| (t.row, t.depth)).collect();
+        known.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if !down {
+            known.reverse();
+        }
+        let n = known.len();
+        if n < 2 {
+            return;
+        }
+        let (mut a, mut b) = (known[n - 2], known[n - 1]);
+        // the depth column drifts slowly: the next label is near the last one's column
+        let Some(mut col) = readings.iter().find(|r| r.row == b.0).map(|r| r.col) else { continue };
+        let mut d = b.1;
+        let mut misses = 0;
+        while misses < WALK_MAX_MISSES {
+            d += if down { step } else { -step };
+            let slope = (b.0 - a.0) / (b.1 - a.1);
+            if d < 0.0 || !slope.is_finite() {
+                break;
+            }
+            let predicted = b.0 + slope * (d - b.1);
+            let found = readings
+                .iter()
+                .filter(|r| shape_ok(r) && (r.col - col).abs() <= typical && !ties.iter().any(|t| t.row == r.row))
+                .map(|r| (r, r.row - predicted))
+                .filter(|(_, e)| e.abs() <= within)
+                .min_by(|x, y| x.1.abs().total_cmp(&y.1.abs()));
+            match found {
+                Some((r, e)) => {
+                    ties.push(Tie {
+                        row: r.row,
+                        depth: d,
+                        confidence: 0.4 * (1.0 - e.abs() / within) as f32,
+                        read: false,
+                    });
+                    for x in rejected.iter_mut().filter(|x| x.reading.bbox == r.bbox && x.reading.row == r.row) {
+                        x.reason.push_str(&format!("; its label is placed at {d} by the labels around it"));
+                    }
+                    (a, b) = (b, (r.row, d));
+                    col = r.col;
+                    misses = 0;
+                }
+                None => misses += 1,
+            }
         }
     }
 }
