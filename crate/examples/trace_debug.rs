@@ -80,6 +80,7 @@ fn params() -> TraceParams {
             "appearance" => p.appearance = v,
             "appearance_tol" => p.appearance_tol = v,
             "sweep_cols" => p.sweep_cols = v,
+            "ungrid" => p.ungrid = v != 0.0,
             "grid_rows" => p.grid_rows = v as usize,
             "tail_rows" => p.tail_rows = v as usize,
             _ => panic!("TRACE_SET: unknown parameter {k}"),

@@ -62,8 +62,17 @@
 //! * **Grid lines the model marked (with the track's ink).** Before tracing, ink
 //!   that lies on a grid line drawn down the track and nowhere beside it, in long
 //!   stretches that together hold a third of the track, is set to paper in a copy
-//!   of the map (`grid`): on a faded print, or below the end of a log, the model
-//!   can mark a heavy grid line that the path would otherwise follow as a curve.
+//!   of the map (`marked_lines`): on a faded print, or below the end of a log, the
+//!   model can mark a heavy grid line that the path would otherwise follow.
+//! * **Grid lines are never curve (with the track's ink).** Then the map's ink on
+//!   vertical grid lines (columns of the scan dark along most rows of a window
+//!   around, depth lines left out) is set to paper too, in every row where the
+//!   scan shows the line alone: no wider and no darker than the line, and no map
+//!   ink reaching out of its band (`grid`). A heavy line on a paper print gets a
+//!   steady probability that the path would ride straight down where the curve
+//!   swings out and back (stuckey-1, bright-1). The seed's style is read from the
+//!   model's own map: cut out of a grid line, a curve drawn along it would look
+//!   dashed.
 //! * **Straight stretches (with the track's ink).** Before tracing, straight
 //!   near-vertical ink lines that continue the model's curve but that it left
 //!   out (a constant stretch looks like grid to it) are marked in a copy of the
@@ -109,6 +118,7 @@ use crate::error::{Error, Result};
 mod confidence;
 mod ends;
 mod grid;
+mod marked_lines;
 mod occluded;
 mod straight;
 
@@ -190,11 +200,17 @@ pub struct TraceParams {
     /// before to the row after. A sweep row's position is read from those
     /// neighbours' edges instead of its own run.
     pub sweep_cols: f32,
+    /// With the track's ink ([`trace_with_ink`]): take the ink of vertical grid
+    /// lines (columns of the scan dark along most rows around) out of the map,
+    /// except where a curve crosses them (`trace/grid.rs`). A grid line is never
+    /// a curve.
+    pub ungrid: bool,
     /// With the track's ink ([`trace_with_ink`]): the fewest rows in which the map
     /// has ink on a grid line drawn down the track and nowhere beside it that make
     /// a stretch of that line; when such stretches hold a third of the track's
     /// rows, the model is marking the line itself and they are set to paper (0:
-    /// never). A curve crossing a grid line lies on it for a few rows only.
+    /// never; `trace/marked_lines.rs`). A curve crossing a grid line lies on it for
+    /// a few rows only.
     pub grid_rows: usize,
     /// Where the log ends (`trace/ends.rs`; 0: never): the shortest straight tail,
     /// in rows, taken out at either end of the path (where the path holds within
@@ -225,6 +241,7 @@ impl Default for TraceParams {
             appearance: 2.0,
             appearance_tol: 0.06,
             sweep_cols: 2.0,
+            ungrid: true,
             grid_rows: 160,
             tail_rows: 160,
         }
@@ -323,7 +340,11 @@ pub fn trace_with_ink(
     }
     // Grid lines the model marked, and straight stretches of the curve that it
     // left out, from the track's ink.
-    let ungridded = ink.and_then(|i| grid::unmark_grid(map, i, gap_u8, params.grid_rows));
+    let model_map = map;
+    let unmarked = ink.and_then(|i| marked_lines::unmark_marked_lines(map, i, gap_u8, params.grid_rows));
+    let map = unmarked.as_ref().unwrap_or(map);
+    let before_grid = map;
+    let ungridded = ink.and_then(|i| grid::unmark_grid(map, i, gap_u8, params.ungrid));
     let map = ungridded.as_ref().unwrap_or(map);
     let marked = ink.and_then(|i| straight::mark_straight(map, i, quantise_ceil(params.ink), gap_u8));
     let map = marked.as_ref().unwrap_or(map);
@@ -336,7 +357,7 @@ pub fn trace_with_ink(
             let (r0, c0) = tracer.seed_pixel(s)?;
             seed_row = Some(r0);
             tracer.far = true;
-            tracer.set_style(r0, c0);
+            tracer.set_style(model_map, r0, c0);
             let both = |t: &Tracer| {
                 let (down, mut cols) = down_and_up(t, r0, h, c0);
                 cols.extend(down.into_iter().skip(1));
@@ -352,8 +373,16 @@ pub fn trace_with_ink(
     let mut out = Vec::with_capacity(h);
     let mut runs = Vec::with_capacity(h);
     for (r, &c) in cols.iter().enumerate() {
-        out.push(centroid(tracer.row(r), c, gap_u8));
-        runs.push(run_at(tracer.row(r), c, gap_u8));
+        // A row the path crossed on a grid line's ink that `grid` took out: the
+        // path found nothing better than the line, so the curve lies on it
+        // (hidden, as under a dark bar) and is read from the line's ink.
+        let row = if tracer.row(r).get(c).is_some_and(|&v| v < gap_u8) {
+            &before_grid.data[r * w..(r + 1) * w]
+        } else {
+            tracer.row(r)
+        };
+        out.push(centroid(row, c, gap_u8));
+        runs.push(run_at(row, c, gap_u8));
     }
     sweep_positions(&runs, &mut out, params.sweep_cols);
     // A line the path followed, or a note it took, past the log's end.
@@ -535,11 +564,13 @@ impl<'a> Tracer<'a> {
     /// faint ink bridges their gaps) counts as dashed: taken for solid, it would
     /// make the seeded curve's own dashes cost `style` and leave a solid neighbour
     /// free.
-    fn set_style(&mut self, r0: usize, c0: usize) {
+    /// The components are those of `map`, the model's own map: taking grid lines
+    /// out cuts a curve drawn along one into pieces that would look like dashes.
+    fn set_style(&mut self, map: &ProbMap, r0: usize, c0: usize) {
         if self.p.style <= 0.0 {
             return;
         }
-        let (extent, seed_rows) = component_extents(self.map, self.gap_u8, MAX_SPLIT, (r0, c0));
+        let (extent, seed_rows) = component_extents(map, self.gap_u8, MAX_SPLIT, (r0, c0));
         self.extent = extent;
         // By the rows the seed's component spans: a dash of a curve that sweeps
         // sideways spans many columns in few rows.

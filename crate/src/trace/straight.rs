@@ -44,7 +44,7 @@ use std::collections::VecDeque;
 use super::ProbMap;
 
 /// Ink (0..1) from which a pixel is dark.
-const DARK: f32 = 0.25;
+pub(super) const DARK: f32 = 0.25;
 /// Columns (rows) dark along more than this fraction of the track are grid.
 const GRID_FRACTION: f32 = 0.35;
 /// Shortest run of dark pixels, in columns, that [`sideways_strokes`] keeps: a
