@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::tuning::{
     FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS, PLACE_TOLERANCE_FRACTION,
-    WALK_MAX_MISSES,
+    WALK_MAX_MISSES, WALK_SCALE_TIES,
 };
 use super::Reading;
 
@@ -135,8 +135,8 @@ fn infer_step(readings: &[Reading], ties: &[Tie], rows_per_unit: f64) -> Option<
 /// value): tie points too, their depth following from the others. Only labels of the tie points'
 /// shape (same orientation class, thickness within a third), within `PLACE_TOLERANCE_FRACTION` of
 /// the label spacing, qualify, the nearest one per depth. Beyond the first and the last label read,
-/// labels are walked one spacing at a time from the last two tie points (and near the last one's
-/// column), until `WALK_MAX_MISSES` labelled depths in a row show no label.
+/// labels are walked one spacing at a time at the scale of the last `WALK_SCALE_TIES` tie points
+/// (and near the last one's column), until `WALK_MAX_MISSES` labelled depths in a row show no label.
 fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejected], rows_per_unit: f64, step: f64) {
     let read: Vec<&Reading> =
         readings.iter().filter(|r| ties.iter().any(|t| t.read && t.row == r.row && t.depth == r.value)).collect();
@@ -207,14 +207,17 @@ fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejec
         if n < 2 {
             return;
         }
-        let (mut a, mut b) = (known[n - 2], known[n - 1]);
+        // the last few tie points give the local scale (one pair alone carries its labels' jitter)
+        let mut recent: Vec<(f64, f64)> = known[n.saturating_sub(WALK_SCALE_TIES)..].to_vec();
+        let mut b = known[n - 1];
         // the depth column drifts slowly: the next label is near the last one's column
         let Some(mut col) = readings.iter().find(|r| r.row == b.0).map(|r| r.col) else { continue };
         let mut d = b.1;
         let mut misses = 0;
         while misses < WALK_MAX_MISSES {
             d += if down { step } else { -step };
-            let slope = (b.0 - a.0) / (b.1 - a.1);
+            let slope =
+                least_squares(&recent.iter().map(|&(r, d)| (d, r)).collect::<Vec<_>>()).map_or(f64::NAN, |l| l.1);
             if d < 0.0 || !slope.is_finite() {
                 break;
             }
@@ -236,7 +239,11 @@ fn place_unread(readings: &[Reading], ties: &mut Vec<Tie>, rejected: &mut [Rejec
                     for x in rejected.iter_mut().filter(|x| x.reading.bbox == r.bbox && x.reading.row == r.row) {
                         x.reason.push_str(&format!("; its label is placed at {d} by the labels around it"));
                     }
-                    (a, b) = (b, (r.row, d));
+                    b = (r.row, d);
+                    recent.push(b);
+                    if recent.len() > WALK_SCALE_TIES {
+                        recent.remove(0);
+                    }
                     col = r.col;
                     misses = 0;
                 }

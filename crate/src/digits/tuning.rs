@@ -52,6 +52,8 @@ pub const FIT_TOLERANCE_MIN_ROWS: f64 = 4.0;
 pub const FIT_MIN_LABELS: usize = 3;
 /// A label found but not read is placed on a labelled depth when its row is within this fraction of
 /// the label spacing (in rows) of where the labels read around it put that depth.
-pub const PLACE_TOLERANCE_FRACTION: f64 = 0.06;
+pub const PLACE_TOLERANCE_FRACTION: f64 = 0.08;
 /// Walking beyond the labels read stops after this many labelled depths in a row show no label.
 pub const WALK_MAX_MISSES: usize = 2;
+/// ... at the scale (rows per depth unit) of the last this many tie points.
+pub const WALK_SCALE_TIES: usize = 4;
