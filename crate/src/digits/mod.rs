@@ -58,7 +58,9 @@ pub struct Reading {
     pub text: String,
     /// How the label is printed (`None` when not read).
     pub orientation: Option<Orientation>,
-    /// Row of the label's centre: on the prints measured, the depth line it labels.
+    /// Row of the label's centre. On the real prints measured (`scripts/real/labels/README.md`) the
+    /// depth line a label marks is within 3 rows of it on two (kinney-heinen-1-4, stuckey-1); on
+    /// bright-1 the labels sit up to 12 rows off its 10 ft grid lines.
     pub row: f64,
     /// Column of the label's centre.
     pub col: f64,

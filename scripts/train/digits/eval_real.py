@@ -29,7 +29,9 @@ def main():
     if not os.path.isdir(data):
         raise SystemExit(f"{data} is absent: the real prints live beside the repository, never in it")
     for name, (x0, x1) in SPANS.items():
-        truth = [(float(r["row"]), float(r["value"])) for r in csv.DictReader(open(f"scripts/real/labels/{name}.csv"))]
+        rows = list(csv.DictReader(open(f"scripts/real/labels/{name}.csv")))
+        truth = [(float(r["row"]), float(r["value"])) for r in rows]
+        lines = {float(r["value"]): float(r["line_row"]) for r in rows if r.get("line_row")}
         out = json.loads(subprocess.run([a.bin, f"{data}/{name}.tif", str(x0), str(x1), "--json", "--model", a.model],
                                         check=True, capture_output=True, text=True).stdout)
         readings, fit = out["readings"], out["fit"]
@@ -44,6 +46,7 @@ def main():
         ties = {t["depth"]: t["row"] for t in fit["ties"]}
         placed = sum(1 for t in fit["ties"] if not t["read"])
         tie_err = [abs(ties[v] - row) for row, v in truth if v in ties]
+        line_off = [abs(ties[v] - lines[v]) for v in lines if v in ties]
         wrong_ties = [(t["row"], t["depth"]) for t in fit["ties"]
                       if not any(abs(t["row"] - row) < 40 and t["depth"] == v for row, v in truth)
                       and min(abs(t["row"] - row) for row, _ in truth) < 150]
@@ -65,6 +68,7 @@ def main():
             "readings": len(readings), "unread_labels": unread, "ties": len(fit["ties"]), "ties_placed": placed, "ties_on_labels": len(tie_err),
             "ties_wrong": wrong_ties,
             "tie_rows_off_max": max(tie_err) if tie_err else None,
+            "ties_within_3_rows_of_line": f"{sum(e <= 3 for e in line_off)}/{len(line_off)}",
             "interp_labels": len(interp_err),
             "interp_rows_off_max": round(max(interp_err), 1) if interp_err else None,
             "line_rows_off_max": round(max(line_err), 1) if line_err else None,
