@@ -12,8 +12,8 @@
 use serde::Serialize;
 
 use super::tuning::{
-    FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS, PLACE_TOLERANCE_FRACTION,
-    WALK_MAX_MISSES, WALK_SCALE_TIES,
+    FIT_MAX_READINGS, FIT_MIN_CONFIDENCE, FIT_MIN_LABELS, FIT_TOLERANCE_FRACTION, FIT_TOLERANCE_MIN_ROWS,
+    PLACE_TOLERANCE_FRACTION, WALK_MAX_MISSES, WALK_SCALE_TIES,
 };
 use super::Reading;
 
@@ -267,6 +267,16 @@ pub fn fit_depth(readings: &[Reading]) -> DepthFit {
             });
         } else {
             used.push(r);
+        }
+    }
+    // the pair search is cubic in the readings: a whole page's text is cut to the surest ones
+    if used.len() > FIT_MAX_READINGS {
+        used.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        for r in used.drain(FIT_MAX_READINGS..) {
+            rejected.push(Rejected {
+                reading: r.clone(),
+                reason: format!("more than {FIT_MAX_READINGS} numbers were read; only the surest are fitted"),
+            });
         }
     }
     used.sort_by(|a, b| a.row.total_cmp(&b.row));

@@ -57,3 +57,6 @@ pub const PLACE_TOLERANCE_FRACTION: f64 = 0.08;
 pub const WALK_MAX_MISSES: usize = 2;
 /// ... at the scale (rows per depth unit) of the last this many tie points.
 pub const WALK_SCALE_TIES: usize = 4;
+/// The depth fit considers at most this many readings (the surest): its pair search is cubic in them
+/// (a depth column holds tens of labels; a whole page's numbers a few hundred).
+pub const FIT_MAX_READINGS: usize = 300;
