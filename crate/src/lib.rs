@@ -15,6 +15,7 @@
 //! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
 //! | [`layout`] | a print's geometry without clicks: track edges (as slanted lines) and grids, depth lines, skew, depth column |
 //! | [`project`] | a whole print: depth ties, the traced interval, excluded rows, the well's header, every curve |
+//! | [`propose`] | a whole print's calibration without clicks: the layout plus depth ties read from the depth column's numbers |
 //! | [`export`] | resampling to a depth step; CSV, JSON and LAS 2.0 writers, of one curve or a whole log |
 //! | [`pipeline`] | the one data path every entry point uses |
 //! | [`selfcheck`] | a report that reads the same on every target (native, wasm32) |
@@ -37,6 +38,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod preprocess;
 pub mod project;
+pub mod propose;
 #[cfg(feature = "model")]
 pub mod selfcheck;
 #[cfg(feature = "sigv4")]

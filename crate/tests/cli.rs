@@ -388,3 +388,110 @@ fn a_bad_project_is_one_clear_line() {
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
     }
 }
+
+/// `veer calibrate` on the full-size render: the tracks, the log section and the depth ties
+/// found without a click, and the project it writes with one typed scale digitises the
+/// gamma ray within its golden bound.
+#[test]
+fn calibrate_proposes_a_project_that_digitises_the_print() {
+    let dir = tmp("calibrate");
+    let scan = case("full-g4/scan.tif");
+    let (proposal, project) = (dir.join("proposal.json"), dir.join("project.json"));
+    // The tracks, grid and log section found; the depth read from the labels (checked
+    // below), but the project made with the render's own ties, so the curve is scored
+    // against its truth at the right depths.
+    let o = veer(&[
+        "calibrate",
+        &scan,
+        "-o",
+        proposal.to_str().unwrap(),
+        "--curve",
+        "0:GR:GAPI:0:150",
+        "--depth",
+        "150=3050,12750=7250",
+        "--depth-unit",
+        "FT",
+        "--project-out",
+        project.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proposal).unwrap()).unwrap();
+    assert_eq!(p["version"], 1);
+    assert!(p["layout"]["tracks"]["found"].is_array(), "tracks found: {}", p["layout"]["tracks"]);
+    // The render: row 150 is 3,050 ft, row 12,750 is 7,250 ft (3 rows per foot); depth lines
+    // every 15 rows (5 ft). Its labels are printed just above their lines, and the labels on
+    // heavy lines are mostly not read, so the ties sit on the labels' centres, 12.5 rows
+    // (4.2 ft) above the lines they mark: within one depth-line spacing, not half of one
+    // (`crate/src/propose.rs`, known limit).
+    let truth_depth = |row: f64| 3050.0 + (row - 150.0) / 3.0;
+    let ties = p["depth"]["found"]["ties"].as_array().expect("depth ties found");
+    assert!(ties.len() >= 10, "{} ties", ties.len());
+    for t in ties {
+        let (row, depth) = (t["row"].as_f64().unwrap(), t["depth"].as_f64().unwrap());
+        assert!((depth - truth_depth(row)).abs() <= 5.0, "tie {row} = {depth}, the render says {}", truth_depth(row));
+    }
+    let rows_per_foot = p["depth"]["found"]["rows_per_unit"].as_f64().unwrap();
+    assert!((rows_per_foot - 3.0).abs() <= 0.015, "{rows_per_foot} rows per foot, the render has 3");
+    let proj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
+    let track = &proj["curves"][0]["track"];
+    let (x0, x1) = (track[0].as_f64().unwrap(), track[1].as_f64().unwrap());
+    assert!((x0 - 20.0).abs() <= 3.0 && (x1 - 395.0).abs() <= 3.0, "track 1 is columns 20-395, found {x0}-{x1}");
+    assert!(proj["interval"].is_array(), "the log section is the interval: {proj}");
+
+    // Track 1 holds GR and a dashed SP: the person clicks a seed on GR (the golden case's).
+    let mut proj = proj;
+    proj["curves"][0]["seed"] = serde_json::json!([81.0, 10675.0]);
+    std::fs::write(&project, proj.to_string()).unwrap();
+    let o = veer(&["digitise", &scan, "--project", project.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let truth: Vec<(f64, f64)> = std::fs::read_to_string(root().join("tests/cases/full-g4/track1-gr.truth.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (d, v) = l.split_once(',').unwrap();
+            (d.parse().unwrap(), v.parse().unwrap())
+        })
+        .collect();
+    let truth_at = |d: f64| {
+        let i = truth.partition_point(|t| t.0 < d);
+        let (a, b) = (truth.get(i.checked_sub(1)?)?, truth.get(i)?);
+        Some(a.1 + (b.1 - a.1) * (d - a.0) / (b.0 - a.0))
+    };
+    let out = String::from_utf8(o.stdout).unwrap();
+    let errs: Vec<f64> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (d, v) = l.split_once(',')?;
+            let (d, v): (f64, f64) = (d.parse().ok()?, v.parse().ok()?);
+            Some((v - truth_at(d)?).abs() / 150.0)
+        })
+        .collect();
+    let nmae = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
+    println!("GR from the proposed project: NMAE {nmae:.5} over {} samples", errs.len());
+    assert!(errs.len() > 3000 && nmae <= 0.012, "NMAE {nmae} over {} samples", errs.len());
+}
+
+/// Without depth numbers a project needs typed ties, and a bad curve spec is one clear line.
+#[test]
+fn calibrate_says_what_is_missing() {
+    let dir = tmp("calibrate-missing");
+    let scan = case("full-g4/scan.tif");
+    let out = dir.join("p.json");
+    let o = veer(&[
+        "calibrate",
+        &scan,
+        "--no-digits",
+        "--curve",
+        "0:GR:GAPI:0:150",
+        "--project-out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("no depth ties") && err.contains("ROW=DEPTH"), "{err}");
+    let o = veer(&["calibrate", &scan, "--no-digits", "--curve", "0:GR:0:150", "--project-out", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("TRACK:MNEMONIC:UNIT:LEFT:RIGHT"), "{}", stderr(&o));
+}

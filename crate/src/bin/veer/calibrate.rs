@@ -1,42 +1,166 @@
-//! `veer calibrate SCAN [-o layout.json]`: propose a print's geometry (tracks, grids, depth
-//! lines, skew, depth column) without clicks, through the core's [`veer::layout`].
+//! `veer calibrate SCAN [-o proposal.json] [--curve ... --project-out project.json]`: propose a
+//! print's calibration without clicks (tracks, grids, depth lines, skew, depth column, and depth
+//! ties read from the depth numbers), through the core's [`veer::propose`]; with the scale of
+//! each curve given, write the project that `veer digitise --project` runs.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Args;
 
-use veer::layout::{EdgeLine, Finding, GridKind, Layout};
+use veer::digits::DigitReader;
+use veer::layout::{CurveInput, EdgeLine, Finding, GridKind, Layout, ProjectInput};
 use veer::limits::Limits;
+use veer::propose::Proposal;
 
 #[derive(Args)]
 pub struct CalibrateArgs {
     /// The scan (PNG, JPEG or TIFF, including 1-bit CCITT G4).
     scan: PathBuf,
-    /// Write the layout JSON here (pretty-printed); without it only the summary is printed.
+    /// Write the proposal JSON here (layout and depth ties, pretty-printed); without it only the
+    /// summary is printed.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+    /// The depth-number reader (default: models/digits.onnx beside the binary or in the repository).
+    #[arg(long, env = "VEER_DIGITS")]
+    digits: Option<PathBuf>,
+    /// Do not read the depth numbers (the proposal then has no depth ties).
+    #[arg(long, conflicts_with = "digits")]
+    no_digits: bool,
+    /// A curve of the project to write, TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log] (TRACK numbered from 0
+    /// as the summary lists them; LEFT and RIGHT the values at the track's edges). Repeatable.
+    #[arg(long = "curve", value_name = "SPEC")]
+    curves: Vec<String>,
+    /// Depth ties ROW=DEPTH,... for the project, instead of those read from the depth numbers.
+    #[arg(long)]
+    depth: Option<String>,
+    /// Depth unit of the project, M or FT.
+    #[arg(long)]
+    depth_unit: Option<String>,
+    /// Write the project (the tracks found, the depth ties, the --curve scales) here.
+    #[arg(long, requires = "curves")]
+    project_out: Option<PathBuf>,
 }
 
 /// Runs `veer calibrate`.
 pub fn run(a: &CalibrateArgs) -> Result<()> {
+    let reader = if a.no_digits {
+        None
+    } else {
+        let path = crate::find_model_file(&a.digits, "digits.onnx", "--digits (or --no-digits)")?;
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read the digit reader {}", path.display()))?;
+        Some(DigitReader::from_bytes(&bytes).with_context(|| format!("digit reader {}", path.display()))?)
+    };
     let bytes = std::fs::read(&a.scan).with_context(|| format!("cannot read the scan {}", a.scan.display()))?;
     let t0 = Instant::now();
     let img = veer::decode::decode(&bytes, &Limits::default()).with_context(|| a.scan.display().to_string())?;
     let t_decode = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let layout = veer::layout::find(&img).with_context(|| a.scan.display().to_string())?;
-    let t_layout = t1.elapsed().as_secs_f64();
-    print!("{}", summary(&a.scan, &layout));
-    println!("time: decode {t_decode:.2} s, layout {t_layout:.2} s ({:.2}x decode)", t_layout / t_decode.max(1e-9));
+    let proposal = veer::propose::propose(&img, reader.as_ref().map(|r| r as &dyn veer::digits::Classify))
+        .with_context(|| a.scan.display().to_string())?;
+    let t_found = t1.elapsed().as_secs_f64();
+    print!("{}", summary(&a.scan, &proposal.layout));
+    print!("{}", depth_summary(&proposal));
+    println!(
+        "time: decode {t_decode:.2} s, layout and depth numbers {t_found:.2} s ({:.2}x decode)",
+        t_found / t_decode.max(1e-9)
+    );
     if let Some(out) = &a.output {
-        let json = serde_json::to_string_pretty(&layout).context("cannot write the layout as JSON")?;
+        let json = serde_json::to_string_pretty(&proposal).context("cannot write the proposal as JSON")?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
-        println!("layout written to {}", out.display());
+        println!("proposal written to {}", out.display());
+    }
+    if let Some(out) = &a.project_out {
+        let input = ProjectInput {
+            depth: match &a.depth {
+                Some(text) => parse_depth(text)?,
+                None => Vec::new(),
+            },
+            depth_unit: a.depth_unit.clone(),
+            curves: a.curves.iter().map(|c| parse_curve(c)).collect::<Result<_>>()?,
+        };
+        let project = proposal.to_project(&input).context("cannot make the project from the proposal")?;
+        let json = serde_json::to_string_pretty(&project).context("cannot write the project as JSON")?;
+        std::fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
+        println!(
+            "project written to {} (digitise it with: veer digitise {} --project {})",
+            out.display(),
+            a.scan.display(),
+            out.display()
+        );
     }
     Ok(())
+}
+
+/// `--depth ROW=DEPTH,...`.
+fn parse_depth(text: &str) -> Result<Vec<[f64; 2]>> {
+    text.split(',')
+        .map(|pair| {
+            let (r, d) = pair.split_once('=').ok_or_else(|| anyhow!("--depth {text}: each tie is ROW=DEPTH"))?;
+            let num = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            match (num(r), num(d)) {
+                (Some(r), Some(d)) => Ok([r, d]),
+                _ => Err(anyhow!("--depth {text}: {pair:?} is not ROW=DEPTH with two numbers")),
+            }
+        })
+        .collect()
+}
+
+/// `--curve TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log]`.
+fn parse_curve(spec: &str) -> Result<CurveInput> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let bad = || {
+        anyhow!("--curve {spec}: expected TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log], e.g. 0:GR:GAPI:0:150 or 2:ILD:OHMM:0.2:2000:log")
+    };
+    if !(5..=6).contains(&parts.len()) || parts.get(5).is_some_and(|l| !l.eq_ignore_ascii_case("log")) {
+        return Err(bad());
+    }
+    let num = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+    let track = parts[0].trim().parse::<usize>().map_err(|_| bad())?;
+    let (Some(left), Some(right)) = (num(parts[3]), num(parts[4])) else {
+        return Err(bad());
+    };
+    Ok(CurveInput {
+        track,
+        scale: [left, right],
+        mnemonic: parts[1].trim().to_string(),
+        unit: parts[2].trim().to_string(),
+        log: parts.get(5).map(|_| true),
+        seed: None,
+    })
+}
+
+/// The depth ties read from the depth column, or why there are none.
+fn depth_summary(p: &Proposal) -> String {
+    let mut s = String::new();
+    match &p.depth {
+        Finding::Found(fit) => {
+            let read = fit.ties.iter().filter(|t| t.read).count();
+            let _ = writeln!(
+                s,
+                "depth ties: {} ({read} read, {} placed by their neighbours), {:.3} rows per unit{}, {} reading(s) rejected",
+                fit.ties.len(),
+                fit.ties.len() - read,
+                fit.rows_per_unit,
+                fit.step.map_or(String::new(), |st| format!(", labels every {st}")),
+                fit.rejected.len()
+            );
+            let show: Vec<String> = fit
+                .ties
+                .iter()
+                .take(3)
+                .chain(fit.ties.iter().skip(3.max(fit.ties.len().saturating_sub(2))))
+                .map(|t| format!("{}={} ({:.2})", t.row, t.depth, t.confidence))
+                .collect();
+            let _ = writeln!(s, "  {}{}", show.join(", "), if fit.ties.len() > 5 { " (first and last)" } else { "" });
+        }
+        Finding::Absent(why) => {
+            let _ = writeln!(s, "depth ties: absent: {why}");
+        }
+    }
+    s
 }
 
 fn edge(e: &EdgeLine, rows: [f64; 2]) -> String {

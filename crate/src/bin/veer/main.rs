@@ -228,10 +228,15 @@ fn apply(project: &mut Project, args: &ProjectArgs) -> Result<()> {
 
 /// Find the default checkpoint: next to the binary (or its install prefix), then the repository.
 fn find_model(explicit: &Option<PathBuf>) -> Result<PathBuf> {
+    find_model_file(explicit, "veernet-fp32.onnx", "--model")
+}
+
+/// Find a file of `models/` (`name`): `explicit` when given, else beside the binary (or its
+/// install prefix), then in the repository; the error names the `flag` that points at it.
+pub(crate) fn find_model_file(explicit: &Option<PathBuf>, name: &str, flag: &str) -> Result<PathBuf> {
     if let Some(p) = explicit {
         return Ok(p.clone());
     }
-    let name = "veernet-fp32.onnx";
     let mut candidates = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
         for dir in exe.ancestors().skip(1).take(4) {
@@ -241,9 +246,10 @@ fn find_model(explicit: &Option<PathBuf>) -> Result<PathBuf> {
     }
     candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models").join(name));
     candidates.push(PathBuf::from("models").join(name));
-    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-        anyhow!("no model found (looked for models/{name} beside the binary and in the repository); pass --model PATH")
-    })
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| anyhow!("no models/{name} found beside the binary or in the repository; pass {flag} PATH"))
 }
 
 fn load_model(args: &ModelArgs) -> Result<Model> {
