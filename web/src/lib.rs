@@ -12,12 +12,15 @@ use wasm_bindgen::prelude::*;
 
 use veer::calibrate::Calibration;
 use veer::decode::{decode, probe as probe_header, GrayImage, ImageInfo};
+use veer::digits::DigitReader;
 use veer::export::{write_log, Format, LasInfo, Log};
+use veer::layout::{Finding, Layout, ProjectInput};
 use veer::limits::Limits;
 use veer::model::Model;
 use veer::pipeline::{curve_from_path, digitise, digitise_project, project_log, CurveRun, Progress};
 use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
 use veer::project::Project;
+use veer::propose::{propose, Proposal};
 
 /// A core error as a JS `Error` carrying `kind`.
 fn js_error(e: &veer::Error) -> JsValue {
@@ -77,10 +80,11 @@ pub fn plan(header: JsValue, budget: JsValue, track_px: Option<f64>) -> Result<J
     to_js(&plan)
 }
 
-/// The model and the scan being worked on.
+/// The model, the digit reader (once loaded) and the scan being worked on.
 #[wasm_bindgen]
 pub struct Digitiser {
     model: Model,
+    digits: Option<DigitReader>,
     image: Option<GrayImage>,
     limits: Limits,
 }
@@ -92,7 +96,26 @@ impl Digitiser {
     #[wasm_bindgen(constructor)]
     pub fn new(model_bytes: &[u8]) -> Result<Digitiser, JsValue> {
         let model = Model::from_bytes(model_bytes).map_err(|e| js_error(&e))?;
-        Ok(Digitiser { model, image: None, limits: Limits::default() })
+        Ok(Digitiser { model, digits: None, image: None, limits: Limits::default() })
+    }
+
+    /// Loads the depth-number reader (`models/digits.onnx` bytes) that [`Digitiser::propose`]
+    /// reads the depth column with. Errors with kind `model` when the file is not one.
+    #[wasm_bindgen(js_name = setDigitReader)]
+    pub fn set_digit_reader(&mut self, model_bytes: &[u8]) -> Result<(), JsValue> {
+        self.digits = Some(DigitReader::from_bytes(model_bytes).map_err(|e| js_error(&e))?);
+        Ok(())
+    }
+
+    /// Proposes the open scan's calibration (`veer::propose`): its layout (tracks with their
+    /// edge lines and grids, depth lines and sections, skew, depth column) and the depth ties
+    /// read from the depth numbers (absent, with the reason, when no digit reader is loaded).
+    /// Returns the proposal as its JSON object; [`project_from_proposal`] makes the project.
+    pub fn propose(&self) -> Result<JsValue, JsValue> {
+        let image = self.open_image()?;
+        let digits = self.digits.as_ref().map(|d| d as &dyn veer::digits::Classify);
+        let proposal = propose(image, digits).map_err(|e| js_error(&e))?;
+        to_js(&proposal)
     }
 
     /// `"fp32"` or `"int8"`.
@@ -334,6 +357,51 @@ pub fn export_project(format: &str, project: JsValue, height: u32, info: JsValue
     let las =
         LasInfo { well, source: info.source, model: info.model, date: info.date, calibration_json: settings.to_json() };
     Ok(write_log(&log, format, &las, &meta))
+}
+
+/// What [`project_from_proposal`] reads of a proposal: its layout (as the person corrected
+/// it) and whether depth ties were found.
+#[derive(Deserialize)]
+struct ProposalIn {
+    layout: Layout,
+    depth: Finding<DepthIn>,
+}
+
+#[derive(Deserialize)]
+struct DepthIn {
+    ties: Vec<TieIn>,
+}
+
+#[derive(Deserialize)]
+struct TieIn {
+    row: f64,
+    depth: f64,
+}
+
+/// The project from a proposal (what [`Digitiser::propose`] returned, its track edges perhaps
+/// dragged) and what the person typed (`veer::layout::ProjectInput`:
+/// `{depth, depth_unit?, curves: [{track, scale, mnemonic, unit?, log?, seed?}]}`), through
+/// `Proposal::to_project`: `depth` ties given (perhaps retyped) win, an empty `depth` takes
+/// the proposal's; the interval is the log section holding the ties.
+#[wasm_bindgen(js_name = projectFromProposal)]
+pub fn project_from_proposal(proposal: JsValue, input: JsValue) -> Result<JsValue, JsValue> {
+    let proposal: ProposalIn = serde_wasm_bindgen::from_value(proposal).map_err(|e| bad_argument("the proposal", e))?;
+    let mut input: ProjectInput =
+        serde_wasm_bindgen::from_value(input).map_err(|e| bad_argument("the calibration input", e))?;
+    // The proposal's ties as the core gave them (DepthFit::depth): the page sent its JSON, whose
+    // readings are not read back here.
+    let depth = match proposal.depth {
+        Finding::Found(fit) => {
+            if input.depth.is_empty() {
+                input.depth = fit.ties.iter().map(|t| [t.row, t.depth]).collect();
+            }
+            Finding::Absent("the proposal's ties were given as the input's".to_string())
+        }
+        Finding::Absent(why) => Finding::Absent(why),
+    };
+    let proposal = Proposal { version: veer::propose::PROPOSAL_VERSION, layout: proposal.layout, depth };
+    let project = proposal.to_project(&input).map_err(|e| js_error(&e))?;
+    to_js(&project)
 }
 
 /// The preprocessed track tensor of a scan (ink = 1.0, resized to the model
