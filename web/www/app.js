@@ -9,6 +9,7 @@ import { ScanViewer, depthAt } from './view/viewer.js';
 import { PathEditor } from './view/editor.js';
 import { drawLog } from './view/plot.js';
 import { WELL_FIELDS, newProject, newCurve, fromCore, coreProject, curveCalibration, missing as missingFor, uniqueMnemonic } from './project/project.js';
+import { tracks as proposedTracks, ties as proposedTies, absent as proposedAbsent, section as proposedSection, moveEdge, projectInput, xAlong } from './project/proposal.js';
 import { sha256Hex, loadRecord, Autosave, rememberWell, recallWell, knownWells, keepLastScan, lastScan } from './project/store.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +21,8 @@ const client = new VeerClient({
   wasmUrl: new URL('pkg/veer_web_bg.wasm', here),
   modelUrl: new URL(params.get('model') || 'models/veernet-int8.onnx', here),
   manifestUrl: new URL(params.get('manifest') || 'pkg/model-manifest.json', here),
+  digitsUrl: new URL('models/digits.onnx', here),
+  digitsManifestUrl: new URL('pkg/digits-manifest.json', here),
   fallbackUrl: new URL(params.get('fallback') || 'digitise', here),
 });
 
@@ -38,6 +41,9 @@ const state = {
   uncertain: new Map(), // curve -> [[row_top, row_bottom], ...] the trace is unsure of
   busy: false,
   plan: null,
+  proposal: null, // the core's proposed calibration while the person checks it (project/proposal.js)
+  picks: [], // per proposed track: {mnemonic, unit, left, right} as typed
+  timings: {}, // {decode_ms, propose_ms} of the open scan, in this page
 };
 const cur = () => state.project.curves[state.sel] ?? null;
 Object.defineProperties(state, {
@@ -180,10 +186,16 @@ async function openFile(file) {
   $('saved').textContent = '';
   resetProgress();
   setBusy(true, 'Decoding the scan…');
+  clearProposal();
+  state.timings = {};
   try {
+    const t0 = performance.now();
     const [hash, { header, pixels }] = await Promise.all([
       sha256Hex(bytes),
-      client.open(bytes, (p) => setProgress(p.stage, p.done, p.total)),
+      client.open(bytes, (p) => setProgress(p.stage, p.done, p.total)).then((out) => {
+        state.timings.decode_ms = performance.now() - t0;
+        return out;
+      }),
     ]);
     state.header = header;
     state.file.header = header;
@@ -224,6 +236,8 @@ async function openFile(file) {
     }
     if (!hash) $('saved').textContent = 'Not saved in this browser (it needs https): save the project to a file';
     await showPlan();
+    // A restored project is this scan's calibration already; otherwise the core proposes one.
+    if (!record) proposeCalibration(state.file);
   } catch (e) {
     state.file = null;
     state.header = null;
@@ -480,7 +494,7 @@ function refreshInterval() {
   const on = !!(iv && iv.every(Number.isFinite));
   viewer.setOverlay('interval', on ? iv : null);
   viewer.setOverlay('exclude', state.project.exclude.filter((r) => r.every(Number.isFinite)));
-  viewer.handles = on ? [{ id: 'top', y: iv[0] }, { id: 'bottom', y: iv[1] }] : [];
+  viewer.handles = [...(on ? [{ id: 'top', y: iv[0] }, { id: 'bottom', y: iv[1] }] : []), ...edgeHandles()];
   if (document.activeElement !== $('interval-top')) $('interval-top').value = on ? String(Math.round(iv[0])) : '';
   if (document.activeElement !== $('interval-bottom')) $('interval-bottom').value = on ? String(Math.round(iv[1])) : '';
   $('clear-interval').hidden = !on;
@@ -517,6 +531,7 @@ for (const id of ['interval-top', 'interval-bottom']) {
 
 viewer.addEventListener('handle', (e) => {
   const { id, y, done } = e.detail;
+  if (id.startsWith('edge:')) return dragEdge(e.detail);
   const iv = state.project.interval;
   if (!iv || !state.image) return;
   const row = Math.round(Math.min(state.image.height - 1, Math.max(0, y)));
@@ -550,6 +565,171 @@ function renderExcludes() {
     list.append(li);
   });
 }
+
+// ---- the proposed calibration --------------------------------------------------------------
+// On drop the core proposes the print's calibration (tracks, grids, depth lines, depth ties,
+// in the worker). The person types the scale of the tracks they want, drags an edge or retypes
+// a tie, and accepts: the core makes the project from it. Ignoring it leaves the manual path.
+
+function clearProposal() {
+  state.proposal = null;
+  state.picks = [];
+  viewer.setOverlay('proposal', null);
+  $('proposal').hidden = true;
+  if (state.image) refreshInterval();
+}
+
+async function proposeCalibration(file) {
+  $('proposal').hidden = false;
+  $('proposal').dataset.state = 'running';
+  $('proposal-status').textContent = 'Finding the tracks, depth lines and depth numbers…';
+  for (const id of ['proposal-tracks', 'proposal-ties', 'proposal-absent']) $(id).replaceChildren();
+  $('proposal-accept').disabled = true;
+  const t0 = performance.now();
+  try {
+    const proposal = await client.propose();
+    if (state.file !== file) return; // another scan was opened meanwhile
+    state.timings.propose_ms = performance.now() - t0;
+    state.proposal = proposal;
+    state.picks = proposedTracks(proposal).map(() => ({ mnemonic: '', unit: '', left: NaN, right: NaN }));
+    $('proposal').dataset.state = 'ready';
+    renderProposal();
+  } catch (e) {
+    if (state.file !== file) return;
+    $('proposal').dataset.state = 'failed';
+    $('proposal-status').textContent = e.kind === 'cancelled' ? 'Proposal cancelled: calibrate by hand below.' : `No proposal: ${e.message}. Calibrate by hand below.`;
+  }
+}
+
+/** The proposal's track edges as lines to drag sideways. */
+function edgeHandles() {
+  if (!state.proposal) return [];
+  return proposedTracks(state.proposal).flatMap((t, i) => ['left', 'right'].map((side) => ({ id: `edge:${i}:${side}`, xAt: (row) => xAlong(t[side], row) })));
+}
+
+function dragEdge({ id, x, y, done }) {
+  const [, i, side] = id.split(':');
+  moveEdge(state.proposal, Number(i), side, x, y);
+  viewer.redraw();
+  if (done) renderProposal();
+}
+
+function renderProposal() {
+  const p = state.proposal;
+  if (!p) return;
+  viewer.setOverlay('proposal', p);
+  refreshInterval(); // the edge handles
+  const ts = proposedTracks(p);
+  const ties = proposedTies(p);
+  const sec = proposedSection(p);
+  const mid = state.image ? state.image.height / 2 : 0;
+  $('proposal-status').textContent = `${ts.length} track${ts.length === 1 ? '' : 's'}, ${ties.length} depth tie${ties.length === 1 ? '' : 's'} (${ties.filter((t) => t.read).length} read)`
+    + `${sec ? `, log section rows ${Math.round(sec.rows[0])}–${Math.round(sec.rows[1])}` : ''}; found in ${((state.timings.propose_ms || 0) / 1000).toFixed(1)} s.`
+    + ' Give the tracks you want a mnemonic and their edge values; drag an edge or retype a depth if it is off; then accept.';
+  const body = $('proposal-tracks');
+  body.replaceChildren();
+  ts.forEach((t, i) => {
+    const tr = document.createElement('tr');
+    tr.dataset.track = String(i);
+    const name = document.createElement('td');
+    const g = t.grid.found;
+    name.textContent = `${i + 1} · ${Math.round(xAlong(t.left, mid))}–${Math.round(xAlong(t.right, mid))}${g ? (g.kind === 'log' ? ' · log' : ' · linear') : ''}`;
+    name.title = g ? (g.kind === 'log' ? `logarithmic grid, ${g.decades} decades` : `linear grid, ${g.divisions} divisions`) : `grid not found: ${t.grid.absent}`;
+    tr.append(name);
+    const pick = state.picks[i];
+    for (const [key, label, type] of [['mnemonic', 'mnemonic', 'text'], ['unit', 'unit', 'text'], ['left', 'value at the left edge', 'number'], ['right', 'value at the right edge', 'number']]) {
+      const td = document.createElement('td');
+      const input = document.createElement('input');
+      input.type = type;
+      if (type === 'number') input.step = 'any';
+      input.size = 5;
+      input.className = `proposal-${key}`;
+      input.setAttribute('aria-label', `Track ${i + 1} ${label}`);
+      input.value = type === 'number' ? (Number.isFinite(pick[key]) ? String(pick[key]) : '') : pick[key];
+      input.addEventListener('input', () => {
+        pick[key] = type === 'number' ? (input.value.trim() === '' ? NaN : Number(input.value)) : input.value;
+      });
+      td.append(input);
+      tr.append(td);
+    }
+    body.append(tr);
+  });
+  const tb = $('proposal-ties');
+  tb.replaceChildren();
+  ties.forEach((t, i) => {
+    const tr = document.createElement('tr');
+    const y = document.createElement('td');
+    y.textContent = t.row.toFixed(1);
+    y.title = `${t.read ? 'read' : 'placed between the labels read'}, confidence ${t.confidence.toFixed(2)}`;
+    const d = document.createElement('td');
+    const input = document.createElement('input');
+    input.type = 'number';
+    input.step = 'any';
+    input.className = 'proposal-tie';
+    input.setAttribute('aria-label', `Proposed depth at row ${t.row.toFixed(0)}`);
+    input.value = String(t.depth);
+    input.addEventListener('input', () => {
+      t.depth = input.value.trim() === '' ? NaN : Number(input.value);
+      viewer.redraw();
+    });
+    d.append(input);
+    const x = document.createElement('td');
+    const rm = document.createElement('button');
+    rm.type = 'button';
+    rm.className = 'link';
+    rm.textContent = 'remove';
+    rm.onclick = () => {
+      ties.splice(i, 1);
+      renderProposal();
+    };
+    x.append(rm);
+    tr.append(y, d, x);
+    tb.append(tr);
+  });
+  const ab = $('proposal-absent');
+  ab.replaceChildren();
+  for (const { what, why } of proposedAbsent(p)) {
+    const li = document.createElement('li');
+    li.dataset.what = what;
+    li.textContent = `No ${what}: ${why}`;
+    ab.append(li);
+  }
+  $('proposal-accept').disabled = !ts.length;
+}
+
+async function acceptProposal() {
+  const p = state.proposal;
+  if (!p) return;
+  const input = projectInput(p, state.picks, $('proposal-unit').value);
+  if (!input.curves.length) {
+    showError({ kind: 'bad_parameter', message: 'Give at least one proposed track a mnemonic and the values printed at its two edges, then accept.' });
+    return;
+  }
+  if (input.depth.some(([, d]) => !Number.isFinite(d))) {
+    showError({ kind: 'bad_parameter', message: 'Type a depth for every proposed tie point (or remove it), then accept.' });
+    return;
+  }
+  try {
+    // The core makes the project (edges at the ties' middle row, the log section as the interval).
+    const core = await client.projectFromProposal(p, input);
+    const project = fromCore(core);
+    project.well = state.project.well;
+    state.sel = 0;
+    adoptProject(project);
+    clearProposal();
+    $('proposal').hidden = false;
+    $('proposal').dataset.state = 'accepted';
+    $('proposal-status').textContent = `Accepted: ${project.curves.length} curve${project.curves.length === 1 ? '' : 's'}, ${project.depth.length} depth ties. Press Digitise.`;
+    for (const id of ['proposal-tracks', 'proposal-ties', 'proposal-absent']) $(id).replaceChildren();
+    $('proposal-accept').disabled = true;
+    changed();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+$('proposal-accept').onclick = acceptProposal;
+$('proposal-dismiss').onclick = () => clearProposal();
 
 // ---- snapping and picking -------------------------------------------------------------------
 
@@ -1140,4 +1320,4 @@ client.ready().then(
 );
 
 // For the browser tests and for debugging from the console.
-window.veer = { viewer, state, client, autosave, applyCalibration, calibration, selectCurve, addCurve, nextUncertain };
+window.veer = { viewer, state, client, acceptProposal, autosave, applyCalibration, calibration, selectCurve, addCurve, nextUncertain };

@@ -22,6 +22,11 @@
  * @typedef {{bytes: Uint8Array, content_type: string, lossless: boolean, description: string}} Shrunk
  * @typedef {{precision: string, fromCache: boolean, modelBytes: number, sha256: string}} WorkerInfo
  * @typedef {Error & {kind?: string, status?: number}} VeerError
+ * @typedef {{found: any} | {absent: string}} Finding
+ *   something the core found, or why not (`veer::layout::Finding`)
+ * @typedef {{version: number, layout: {width: number, height: number, skew: Finding, tracks: Finding,
+ *   depth_lines: Finding, depth_column: Finding}, depth: Finding}} Proposal
+ *   the core's proposed calibration of a print (`veer::propose::Proposal`)
  */
 
 /** An Error with the `kind` the page and the widget report. */
@@ -83,6 +88,8 @@ export class VeerClient {
    * @param {string|URL} [opts.wasmUrl]    pkg/veer_web_bg.wasm
    * @param {string|URL} [opts.modelUrl]   the int8 checkpoint
    * @param {string|URL} [opts.manifestUrl] its {file, sha256, bytes}
+   * @param {string|URL} [opts.digitsUrl] the depth-number reader (models/digits.onnx)
+   * @param {string|URL} [opts.digitsManifestUrl] its {file, sha256, bytes}
    * @param {string|URL} [opts.fallbackUrl] POST endpoint of the cloud fallback
    */
   constructor(opts) {
@@ -231,6 +238,36 @@ export class VeerClient {
       this.scanOpen = true;
     }
     return this._call('runProject', { project }, onProgress);
+  }
+
+  /**
+   * Proposes the open scan's calibration (layout and depth ties, `veer::propose`); after a
+   * cancel or a crash the scan is opened again first.
+   * @param {(p: Progress) => void} [onProgress]
+   * @returns {Promise<Proposal>}
+   */
+  async propose(onProgress) {
+    await this.ready();
+    if (!this.scanOpen) {
+      if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
+      await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
+      this.scanOpen = true;
+    }
+    const digits = this.opts.digitsUrl
+      ? { digitsUrl: String(this.opts.digitsUrl), digitsManifestUrl: this.opts.digitsManifestUrl ? String(this.opts.digitsManifestUrl) : null }
+      : {};
+    return this._call('propose', digits, onProgress);
+  }
+
+  /**
+   * The core's project from a proposal (its edges perhaps moved) and what the person typed
+   * (`{depth, depth_unit?, curves: [{track, scale, mnemonic, unit?, log?}]}`).
+   * @param {Proposal} proposal
+   * @param {object} input
+   * @returns {Promise<object>}
+   */
+  projectFromProposal(proposal, input) {
+    return this._call('projectFromProposal', { proposal, input });
   }
 
   /**

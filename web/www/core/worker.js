@@ -2,6 +2,9 @@
 // One job at a time; the page cancels a job by terminating this worker.
 //
 // Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl}
+//               {id, type: 'propose', digitsUrl, digitsManifestUrl} -> the core's proposal for the open scan
+//                 (the digit reader is loaded, and cached like the model, on the first propose)
+//               {id, type: 'projectFromProposal', proposal, input} -> the core's project
 //               {id, type: 'open', bytes, pixels}    -> {header, pixels?}
 //               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
 //               {id, type: 'runProject', project}    -> {log, curves: [{mnemonic, path, rows_per_track_row, stats, uncertain?}], memory}
@@ -19,6 +22,7 @@ import { loadModel } from './model-cache.js';
 
 let digitiser = null;
 let ready = null;
+let digits = null; // the digit reader's loading, once
 
 function serialiseError(e) {
   // Errors cross the worker boundary as plain data, on purpose: kind + message.
@@ -56,6 +60,23 @@ async function handle(msg, post) {
       const pixels = digitiser.pixels();
       return { result: { header, pixels }, transfer: [pixels.buffer] };
     }
+    case 'propose': {
+      await ready;
+      if (msg.digitsUrl) {
+        if (!digits) {
+          digits = loadModel(msg.digitsUrl, msg.digitsManifestUrl).then((m) => digitiser.setDigitReader(m.bytes));
+          digits.catch(() => (digits = null)); // let the next propose retry
+        }
+        await digits;
+      }
+      post({ type: 'progress', stage: 'propose', done: 0, total: 1 });
+      const out = digitiser.propose();
+      post({ type: 'progress', stage: 'propose', done: 1, total: 1 });
+      return out;
+    }
+    case 'projectFromProposal':
+      await ready;
+      return veer.projectFromProposal(msg.proposal, msg.input);
     case 'run': {
       await ready;
       const out = digitiser.run(msg.calibration, (stage, done, total) => post({ type: 'progress', stage, done, total }));

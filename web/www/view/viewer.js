@@ -7,6 +7,8 @@
 // only the chunks on screen are turned into canvases, a few per frame, and the
 // least recently used ones are dropped. Nothing ever holds the whole scan as RGBA.
 
+import { drawProposal } from './proposal.js';
+
 const CHUNK_ROWS = 512;
 const MAX_CANVASES = 48;
 const FRAME_BUDGET_MS = 10;
@@ -23,9 +25,11 @@ export class ScanViewer extends EventTarget {
     this.pointer = null;
     // calibration, seed, editor (the selected curve), others ([{editor, color}]: the other
     // curves), erase ([y0, y1] while erasing), interval ([top, bottom]), exclude ([[a, b]]),
-    // uncertain ({track: [x0, x1], stretches: [[a, b]]}), color (the selected curve's).
-    this.overlay = { calibration: null, seed: null, editor: null, others: null, erase: null, interval: null, exclude: null, uncertain: null, color: null };
-    // Rows a user can drag in pan mode: [{id, y}]; dragging one fires `handle` {id, y, done}.
+    // uncertain ({track: [x0, x1], stretches: [[a, b]]}), color (the selected curve's),
+    // proposal (the core's proposed calibration, view/proposal.js).
+    this.overlay = { proposal: null, calibration: null, seed: null, editor: null, others: null, erase: null, interval: null, exclude: null, uncertain: null, color: null };
+    // Lines a user can drag in pan mode: rows [{id, y}] and lines down the scan [{id, xAt(row)}];
+    // dragging one fires `handle` {id, x, y, done}.
     this.handles = [];
     this.grays = new Map(); // `${L}:${k}` -> {w, h, data} for L >= 1
     this.canvases = new Map(); // key -> canvas, in LRU order
@@ -119,6 +123,14 @@ export class ScanViewer extends EventTarget {
   setOverlay(part, value) {
     this.overlay[part] = value;
     this.redraw();
+  }
+
+  /** The draggable line within 7 CSS px of a canvas point, if any. */
+  _handleAt(p) {
+    const im = this.toImage(p.cx, p.cy);
+    return this.handles.find((hd) => (hd.xAt
+      ? Math.abs(this.toCanvas(hd.xAt(im.y), im.y).x - p.cx) <= 7
+      : Math.abs(this.toCanvas(0, hd.y).y - p.cy) <= 7));
   }
 
   _size() {
@@ -299,6 +311,7 @@ export class ScanViewer extends EventTarget {
       }
       ctx.restore();
     }
+    if (this.overlay.proposal) drawProposal(ctx, this, this.overlay.proposal, w, h);
     const cal = this.overlay.calibration;
     if (cal) drawCalibration(ctx, this, cal, w, h);
     for (const o of this.overlay.others || []) drawPath(ctx, this, o.editor, h, o.color, 1.5);
@@ -406,7 +419,7 @@ export class ScanViewer extends EventTarget {
       c.setPointerCapture(e.pointerId);
       const p = local(e);
       const im = this.toImage(p.cx, p.cy);
-      const handle = this.mode === 'pan' && !e.shiftKey && this.handles.find((hd) => Math.abs(this.toCanvas(0, hd.y).y - p.cy) <= 7);
+      const handle = this.mode === 'pan' && !e.shiftKey && this._handleAt(p);
       if (handle) {
         drag = { ...p, start: im, handle: handle.id, moved: false };
         return;
@@ -418,14 +431,14 @@ export class ScanViewer extends EventTarget {
     c.addEventListener('pointermove', (e) => {
       const p = local(e);
       this.pointer = p;
-      if (!drag) c.classList.toggle('on-handle', this.mode === 'pan' && this.handles.some((hd) => Math.abs(this.toCanvas(0, hd.y).y - p.cy) <= 7));
+      if (!drag) c.classList.toggle('on-handle', this.mode === 'pan' && !!this._handleAt(p));
       if (drag) {
         const dx = p.cx - drag.cx;
         const dy = p.cy - drag.cy;
         if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
         if (drag.handle) {
           const im = this.toImage(p.cx, p.cy);
-          this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, y: im.y, done: false } }));
+          this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, x: im.x, y: im.y, done: false } }));
         } else if (drag.pan) {
           this.panBy(dx, dy);
           drag.cx = p.cx;
@@ -446,7 +459,7 @@ export class ScanViewer extends EventTarget {
       const p = local(e);
       const im = this.toImage(p.cx, p.cy);
       if (drag.handle) {
-        this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, y: im.y, done: true } }));
+        this.dispatchEvent(new CustomEvent('handle', { detail: { id: drag.handle, x: im.x, y: im.y, done: true } }));
         drag = null;
         return;
       }
