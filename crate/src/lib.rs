@@ -6,6 +6,7 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`decode`] | PNG / JPEG / TIFF (incl. 1-bit CCITT G4) bytes to an 8-bit gray image, limits checked from the header first |
+//! | [`deskew`] | a rotated scan turned back by the project's rotation before anything else |
 //! | [`digits`] | depth numbers: labels in the depth column read (a small network), depth fitted against row robustly |
 //! | [`encode`] | a decoded scan re-saved compactly (1-bit or gray PNG) for the cloud's request limit |
 //! | [`limits`] | the explicit resource limits, in one place |
@@ -24,6 +25,7 @@
 
 pub mod calibrate;
 pub mod decode;
+pub mod deskew;
 pub mod digits;
 pub mod encode;
 pub mod error;

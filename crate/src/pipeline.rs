@@ -234,6 +234,12 @@ pub fn digitise_project(
     progress: &mut dyn FnMut(usize, Progress),
 ) -> Result<DigitisedProject> {
     project.validate_for_image(image.width, image.height)?;
+    // A rotated scan is straightened first: the project's pixels are the straightened scan's.
+    let straightened = match project.rotation {
+        Some(r) if r.abs() >= crate::deskew::MIN_ROTATION_DEGREES => Some(crate::deskew::rotate(image, -r)?),
+        _ => None,
+    };
+    let image = straightened.as_ref().unwrap_or(image);
     let window = project.rows(image.height)?;
     let windowed = if window.is_all(image.height) { None } else { Some(window_image(image, &window)) };
     let calibration = |i: usize| {

@@ -68,6 +68,11 @@ pub struct Project {
     /// `[top_row, bottom_row]`: only these rows are traced (the logged interval).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<[f64; 2]>,
+    /// The scan's rotation in degrees (as `veer calibrate` measures it, see
+    /// [`crate::deskew`]): the scan is turned back by it before anything else, and every
+    /// row and column of this project is one of the straightened scan. Absent: upright.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<f64>,
     /// Row ranges `[row_a, row_b]` never traced: a repeat section, its header, a stamp.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<[f64; 2]>,
@@ -196,6 +201,7 @@ impl Project {
             depth_unit: c.depth_unit.clone(),
             step: c.step,
             interval: None,
+            rotation: None,
             exclude: Vec::new(),
             well: BTreeMap::new(),
             curves: vec![ProjectCurve {
@@ -240,6 +246,14 @@ impl Project {
                 "the project's version is {}, this veer reads version {PROJECT_VERSION}; set \"version\": {PROJECT_VERSION}",
                 self.version
             )));
+        }
+        if let Some(r) = self.rotation {
+            if !(r.is_finite() && r.abs() <= crate::deskew::MAX_ROTATION_DEGREES) {
+                return Err(Error::bad_parameter(format!(
+                    "the project's rotation is {r} degrees; it must be a number within {} degrees (or absent)",
+                    crate::deskew::MAX_ROTATION_DEGREES
+                )));
+            }
         }
         if self.curves.is_empty() {
             return Err(Error::bad_parameter(

@@ -11,12 +11,17 @@
 //!                      "rejected": [...], "rows_per_unit": 10.15, "depth_at_row0": -3.6, "step": 50.0}}}
 //! ```
 //!
+//! A scan found rotated (its skew at least [`MIN_ROTATION_DEGREES`]) gives a project that
+//! carries the rotation and whose pixels are those of the straightened scan
+//! ([`crate::deskew`]).
+//!
 //! `depth` is `{"absent": "why"}` when no digit reader was given, the layout found no depth
 //! column, or fewer than two labels could be tied; nothing is guessed.
 
 use serde::Serialize;
 
 use crate::decode::GrayImage;
+use crate::deskew::{turned_point, MIN_ROTATION_DEGREES};
 use crate::digits::{fit_depth, read_labels, Classify, DepthFit};
 use crate::error::{Error, Result};
 use crate::layout::{self, DepthLines, Finding, Layout, ProjectInput, Weight};
@@ -151,7 +156,44 @@ impl Proposal {
         }
         let mut project = layout::to_project(&self.layout, &input)?;
         project.interval = self.section_of(&input.depth);
+        if let Finding::Found(skew) = &self.layout.skew {
+            if skew.degrees.abs() >= MIN_ROTATION_DEGREES {
+                self.straighten(&mut project, skew.degrees, &input);
+            }
+        }
         Ok(project)
+    }
+
+    /// Puts a project made on the rotated scan into the straightened scan's pixels
+    /// ([`crate::deskew`]): each track's edges where they land at the ties' middle row, each
+    /// tie's row where it lands at the depth column, the interval at the column its
+    /// depth lines were measured at, each seed where it lands.
+    fn straighten(&self, project: &mut Project, degrees: f64, input: &ProjectInput) {
+        let (w, h) = (self.layout.width, self.layout.height);
+        let turn = |x: f64, y: f64| turned_point(x, y, -degrees, w, h);
+        let round = |v: f64| (v * 100.0).round() / 100.0;
+        let mid = if input.depth.is_empty() {
+            f64::from(h) / 2.0
+        } else {
+            input.depth.iter().map(|d| d[0]).sum::<f64>() / input.depth.len() as f64
+        };
+        for c in &mut project.curves {
+            c.track = [round(turn(c.track[0], mid).0), round(turn(c.track[1], mid).0)];
+            c.seed = c.seed.map(|[x, y]| {
+                let (x, y) = turn(x, y);
+                [round(x), round(y)]
+            });
+        }
+        let column = match &self.layout.depth_column {
+            Finding::Found(dc) => (dc.left.x_along(mid) + dc.right.x_along(mid)) / 2.0,
+            Finding::Absent(_) => f64::from(w) / 2.0,
+        };
+        for d in &mut project.depth {
+            d[0] = round(turn(column, d[0]).1);
+        }
+        let at = self.layout.depth_lines.found().map_or(f64::from(w) / 2.0, |l| l.at_column);
+        project.interval = project.interval.map(|[a, b]| [round(turn(at, a).1), round(turn(at, b).1)]);
+        project.rotation = Some(degrees);
     }
 
     /// The rows `[top, bottom]` of the depth-line section holding the middle of `ties`.

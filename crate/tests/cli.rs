@@ -495,3 +495,53 @@ fn calibrate_says_what_is_missing() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("TRACK:MNEMONIC:UNIT:LEFT:RIGHT"), "{}", stderr(&o));
 }
+
+/// A print scanned 0.8 degrees askew gives the same curve as the straight scan: `veer
+/// calibrate` measures the turn, the project carries it, and the scan is straightened before
+/// tracing (the single-curve log render; the rotated copy is made with the core's own turn).
+#[test]
+fn a_rotated_scan_gives_the_same_curve() {
+    let dir = tmp("rotated");
+    let straight = case("res-log-g4/scan.tif");
+    let img = veer::decode::decode(&std::fs::read(&straight).unwrap(), &veer::limits::Limits::default()).unwrap();
+    let turned = dir.join("turned.png");
+    std::fs::write(&turned, veer::encode::png_gray(&veer::deskew::rotate(&img, 0.8).unwrap()).unwrap()).unwrap();
+    let digitise = |scan: &str, name: &str| -> (serde_json::Value, Vec<(f64, f64)>) {
+        let project = dir.join(format!("{name}.json"));
+        let o = veer(&[
+            "calibrate",
+            scan,
+            "--curve",
+            "0:ILD:OHMM:0.2:2000:log",
+            "--depth-unit",
+            "FT",
+            "--project-out",
+            project.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let p: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
+        let o = veer(&["digitise", scan, "--project", project.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let (d, v) = l.split_once(',')?;
+                Some((d.parse().ok()?, v.parse().ok()?))
+            })
+            .collect();
+        (p, rows)
+    };
+    let (p0, a) = digitise(&straight, "straight");
+    let (p1, b) = digitise(turned.to_str().unwrap(), "turned");
+    assert!(p0.get("rotation").is_none(), "the straight scan is not turned: {p0}");
+    let r = p1["rotation"].as_f64().expect("the turn is measured");
+    assert!((r - 0.8).abs() <= 0.05, "rotation {r}");
+    // The log curve's NMAE is on log10 values over the scale's 4 decades.
+    let b_at = |d: f64| b.iter().find(|x| (x.0 - d).abs() < 1e-6).map(|x| x.1);
+    let errs: Vec<f64> = a.iter().filter_map(|&(d, v)| Some((v.log10() - b_at(d)?.log10()).abs() / 4.0)).collect();
+    let nmae = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
+    println!("turned 0.8 degrees against straight: NMAE {nmae:.5} over {} of {} samples", errs.len(), a.len());
+    assert!(errs.len() as f64 >= 0.98 * a.len() as f64 && nmae <= 0.002, "NMAE {nmae} over {} samples", errs.len());
+}

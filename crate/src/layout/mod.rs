@@ -619,6 +619,7 @@ pub fn to_project(layout: &Layout, input: &ProjectInput) -> Result<Project> {
         depth_unit: input.depth_unit.clone(),
         step: None,
         interval: None,
+        rotation: None,
         exclude: Vec::new(),
         well: Default::default(),
         curves,
