@@ -43,7 +43,7 @@ const state = {
   plan: null,
   proposal: null, // the core's proposed calibration while the person checks it (project/proposal.js)
   picks: [], // per proposed track: {mnemonic, unit, left, right} as typed
-  timings: {}, // {decode_ms, propose_ms} of the open scan, in this page
+  timings: {}, // {decode_ms, digits_ms, propose_ms} of the open scan in this page (digits_ms: loading the digit reader)
 };
 const cur = () => state.project.curves[state.sel] ?? null;
 Object.defineProperties(state, {
@@ -585,11 +585,14 @@ async function proposeCalibration(file) {
   $('proposal-status').textContent = 'Finding the tracks, depth lines and depth numbers…';
   for (const id of ['proposal-tracks', 'proposal-ties', 'proposal-absent']) $(id).replaceChildren();
   $('proposal-accept').disabled = true;
-  const t0 = performance.now();
   try {
+    const t0 = performance.now();
+    await client.loadDigitReader();
+    const t1 = performance.now();
     const proposal = await client.propose();
     if (state.file !== file) return; // another scan was opened meanwhile
-    state.timings.propose_ms = performance.now() - t0;
+    state.timings.digits_ms = t1 - t0;
+    state.timings.propose_ms = performance.now() - t1;
     state.proposal = proposal;
     state.picks = proposedTracks(proposal).map(() => ({ mnemonic: '', unit: '', left: NaN, right: NaN }));
     $('proposal').dataset.state = 'ready';

@@ -241,8 +241,22 @@ export class VeerClient {
   }
 
   /**
-   * Proposes the open scan's calibration (layout and depth ties, `veer::propose`); after a
-   * cancel or a crash the scan is opened again first.
+   * Loads the depth-number reader into the worker (once; cached like the model), so that
+   * `propose` reads the depth numbers. Resolves to {fromCache, bytes}.
+   * @returns {Promise<{fromCache: boolean, bytes: number}>}
+   */
+  loadDigitReader() {
+    if (!this.opts.digitsUrl) return Promise.reject(veerError('bad_parameter', 'no digit reader is configured (digitsUrl)'));
+    return this._call('loadDigits', {
+      digitsUrl: String(this.opts.digitsUrl),
+      digitsManifestUrl: this.opts.digitsManifestUrl ? String(this.opts.digitsManifestUrl) : null,
+    });
+  }
+
+  /**
+   * Proposes the open scan's calibration (layout and depth ties, `veer::propose`; the depth
+   * ties are absent, with the reason, until `loadDigitReader` has run in this worker); after a
+   * cancel or a crash the scan and the digit reader are loaded again first.
    * @param {(p: Progress) => void} [onProgress]
    * @returns {Promise<Proposal>}
    */
@@ -252,11 +266,9 @@ export class VeerClient {
       if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
+      if (this.opts.digitsUrl) await this.loadDigitReader();
     }
-    const digits = this.opts.digitsUrl
-      ? { digitsUrl: String(this.opts.digitsUrl), digitsManifestUrl: this.opts.digitsManifestUrl ? String(this.opts.digitsManifestUrl) : null }
-      : {};
-    return this._call('propose', digits, onProgress);
+    return this._call('propose', {}, onProgress);
   }
 
   /**

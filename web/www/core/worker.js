@@ -2,8 +2,9 @@
 // One job at a time; the page cancels a job by terminating this worker.
 //
 // Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl}
-//               {id, type: 'propose', digitsUrl, digitsManifestUrl} -> the core's proposal for the open scan
-//                 (the digit reader is loaded, and cached like the model, on the first propose)
+//               {id, type: 'loadDigits', digitsUrl, digitsManifestUrl} -> {fromCache, bytes}
+//                 (the depth-number reader, loaded once and cached like the model)
+//               {id, type: 'propose'}                -> the core's proposal for the open scan
 //               {id, type: 'projectFromProposal', proposal, input} -> the core's project
 //               {id, type: 'open', bytes, pixels}    -> {header, pixels?}
 //               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
@@ -60,15 +61,18 @@ async function handle(msg, post) {
       const pixels = digitiser.pixels();
       return { result: { header, pixels }, transfer: [pixels.buffer] };
     }
+    case 'loadDigits':
+      await ready;
+      if (!digits) {
+        digits = loadModel(msg.digitsUrl, msg.digitsManifestUrl).then((m) => {
+          digitiser.setDigitReader(m.bytes);
+          return { fromCache: m.fromCache, bytes: m.bytes.byteLength };
+        });
+        digits.catch(() => (digits = null)); // let the next call retry
+      }
+      return digits;
     case 'propose': {
       await ready;
-      if (msg.digitsUrl) {
-        if (!digits) {
-          digits = loadModel(msg.digitsUrl, msg.digitsManifestUrl).then((m) => digitiser.setDigitReader(m.bytes));
-          digits.catch(() => (digits = null)); // let the next propose retry
-        }
-        await digits;
-      }
       post({ type: 'progress', stage: 'propose', done: 0, total: 1 });
       const out = digitiser.propose();
       post({ type: 'progress', stage: 'propose', done: 1, total: 1 });
