@@ -75,6 +75,32 @@ test('full-g4: the proposal on drop, accepted with GR 0-150 in track 1, digitise
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(h.SHOTS, 'calibrate-proposal.png') });
 
+  // Dragging an edge moves it (through all its measured points); dragging it back restores it.
+  const leftAt = (row) => page.evaluate((row) => {
+    const e = window.veer.state.proposal.layout.tracks.found[0].left;
+    const q = e.points;
+    const j = q.findIndex((r) => r[0] > row);
+    const f = (row - q[j - 1][0]) / (q[j][0] - q[j - 1][0]);
+    return q[j - 1][1] * (1 - f) + q[j][1] * f;
+  }, row);
+  const dragRow = 3000;
+  const x0 = await leftAt(dragRow);
+  const dragTo = async (from, to) => {
+    const a = await h.scanPoint(page, from, dragRow);
+    const b = await page.evaluate(([x, y]) => window.veer.viewer.toClient(x, y), [to, dragRow]);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 6 });
+    await page.mouse.up();
+  };
+  await dragTo(x0, x0 + 40);
+  const moved = await leftAt(dragRow);
+  assert.ok(Math.abs(moved - (x0 + 40)) <= 2, `dragged edge at ${moved}, wanted ${x0 + 40}`);
+  const shown = Number((await page.textContent('#proposal-tracks tr[data-track="0"] td')).match(/^1 · (\d+)/)[1]);
+  assert.ok(Math.abs(shown - (x0 + 40)) <= 2, `the panel shows track 1 from column ${shown}`);
+  await dragTo(moved, x0);
+  assert.ok(Math.abs((await leftAt(dragRow)) - x0) <= 2, 'the edge dragged back');
+
   // Accept with GR 0-150 in track 1 (the others left blank are not digitised).
   const row = page.locator('#proposal-tracks tr[data-track="0"]');
   await row.locator('.proposal-mnemonic').fill('GR');
