@@ -22,6 +22,13 @@ pub struct Calibration {
     /// A pixel `[x, y]` on the wanted curve, when the track holds several curves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<[f64; 2]>,
+    /// Backup (wrap-around) scales, in order: where the curve runs off the track's right
+    /// edge, the pen comes back in at the left edge and draws on the next of these, each
+    /// `[left, right]` like `scale` (a gamma ray 0-150 with backup `[[150, 300]]`). The
+    /// curve is followed across the wrap and exported in true values. At most
+    /// [`MAX_BACKUP_SCALES`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup: Vec<[f64; 2]>,
     /// Output depth step; `None` picks one from the scan's depth per pixel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<f64>,
@@ -35,6 +42,9 @@ pub struct Calibration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_unit: Option<String>,
 }
+
+/// Most backup scales a curve may have (the wraps a print's recorder made: two at most).
+pub const MAX_BACKUP_SCALES: usize = 3;
 
 /// Smallest track width, in pixels, that [`Calibration::validate`] accepts.
 pub const MIN_TRACK_WIDTH_PX: f64 = 8.0;
@@ -107,6 +117,19 @@ impl Calibration {
                 "a logarithmic scale needs positive edge values, got {left}:{right}; \
                  give the decade values printed at the edges (e.g. 0.2:2000) or drop --log for a linear scale"
             )));
+        }
+        if self.backup.len() > MAX_BACKUP_SCALES {
+            return Err(Error::bad_parameter(format!(
+                "{} backup scales given, at most {MAX_BACKUP_SCALES}; give the wrap-around scales the print's header lists",
+                self.backup.len()
+            )));
+        }
+        for &[l, r] in &self.backup {
+            if !l.is_finite() || !r.is_finite() || l == r || (self.log && (l <= 0.0 || r <= 0.0)) {
+                return Err(Error::bad_parameter(format!(
+                    "backup scale {l}:{r} is not valid: give the values at the track's left and right edges on the                      wrap-around scale, two different numbers (positive on a log track), e.g. 150:300"
+                )));
+            }
         }
         self.validate_depth()?;
         if let Some(step) = self.step {
@@ -234,7 +257,19 @@ impl Calibration {
     /// The pixel-column-to-value mapping. Meaningful once [`Calibration::validate`] passed.
     pub fn value_axis(&self) -> ValueAxis {
         let t = |v: f64| if self.log { v.log10() } else { v };
-        ValueAxis { x0: self.track[0], x1: self.track[1], u0: t(self.scale[0]), u1: t(self.scale[1]), log: self.log }
+        let mut backup = [(0.0, 0.0); MAX_BACKUP_SCALES];
+        for (b, s) in backup.iter_mut().zip(&self.backup) {
+            *b = (t(s[0]), t(s[1]));
+        }
+        ValueAxis {
+            x0: self.track[0],
+            x1: self.track[1],
+            u0: t(self.scale[0]),
+            u1: t(self.scale[1]),
+            log: self.log,
+            backup,
+            backups: self.backup.len().min(MAX_BACKUP_SCALES),
+        }
     }
 
     /// The pixel-row-to-depth mapping. Meaningful once [`Calibration::validate`] passed.
@@ -275,13 +310,25 @@ pub struct ValueAxis {
     /// Value (or log10 of it) at `x1`.
     u1: f64,
     log: bool,
+    /// The backup scales' `(u0, u1)`, the first `backups` of them.
+    backup: [(f64, f64); MAX_BACKUP_SCALES],
+    backups: usize,
 }
 
 impl ValueAxis {
     /// The value at pixel column `x` (image pixel columns, the same frame as the
-    /// track edges); columns outside the track extrapolate.
+    /// track edges); columns outside the track extrapolate. With backup scales, a
+    /// column `k` track widths right of the track (a wrapped stretch, as the tracer
+    /// reports it: the column in the track plus `k` widths) reads on the `k`-th backup
+    /// scale.
     pub fn value_at(&self, x: f64) -> f64 {
-        let u = self.u0 + (x - self.x0) / (self.x1 - self.x0) * (self.u1 - self.u0);
+        let width = self.x1 - self.x0;
+        let wraps = if self.backups > 0 && x > self.x1 { ((x - self.x0) / width).floor() as usize } else { 0 };
+        let (x, (u0, u1)) = match wraps.min(self.backups) {
+            0 => (x, (self.u0, self.u1)),
+            k => (x - k as f64 * width, self.backup[k - 1]),
+        };
+        let u = u0 + (x - self.x0) / width * (u1 - u0);
         if self.log {
             10f64.powf(u)
         } else {
@@ -384,10 +431,30 @@ mod tests {
             log: false,
             depth: vec![[0.0, 1000.0], [1000.0, 1100.0]],
             seed: None,
+            backup: Vec::new(),
             step: None,
             mnemonic: None,
             unit: None,
             depth_unit: None,
+        }
+    }
+
+    #[test]
+    fn backup_scales_read_wrapped_columns() {
+        let c = Calibration { backup: vec![[150.0, 300.0]], ..cal() };
+        c.validate().unwrap();
+        let axis = c.value_axis();
+        // The track is columns 100-300: inside it the main scale, one width right the backup.
+        assert!((axis.value_at(200.0) - 75.0).abs() < 1e-9);
+        assert!((axis.value_at(300.0) - 150.0).abs() < 1e-9);
+        assert!((axis.value_at(400.0) - 225.0).abs() < 1e-9);
+        // Without a backup, a column right of the track extrapolates the main scale.
+        assert!((cal().value_axis().value_at(400.0) - 225.0).abs() < 1e-9);
+        // A backup with other steps (resistivity 0-50, then 50-500).
+        let r = Calibration { scale: [0.0, 50.0], backup: vec![[50.0, 500.0]], ..cal() };
+        assert!((r.value_axis().value_at(400.0) - 275.0).abs() < 1e-9);
+        for bad in [vec![[150.0, 150.0]], vec![[f64::NAN, 300.0]], vec![[1.0, 2.0]; 4]] {
+            assert!(Calibration { backup: bad.clone(), ..cal() }.validate().is_err(), "{bad:?}");
         }
     }
 

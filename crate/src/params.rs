@@ -83,6 +83,7 @@ impl CalibrationText {
             log: self.log,
             depth: depth(&self.depth, style)?,
             seed,
+            backup: Vec::new(),
             step,
             mnemonic: self.mnemonic.clone(),
             unit: self.unit.clone(),

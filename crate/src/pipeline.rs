@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::model::{segment, Model};
 use crate::preprocess::prepare_track;
 use crate::project::{Project, ProjectCurve, RowWindow};
-use crate::trace::{stretches, trace_with_ink, uncertain_rows, Seed, TraceParams};
+use crate::trace::{side_by_side, stretches, trace_with_ink, uncertain_rows, unwrap_column, Seed, TraceParams};
 use crate::MODEL_WIDTH;
 
 /// Longest stretch without ink, in rows of the resized track (6% of its width),
@@ -137,24 +137,44 @@ fn digitise_rows(
     progress(Progress { stage: Stage::Trace, done: 0, total: 1 });
     let seed =
         calibration.seed.map(|[x, y]| Seed { col: track.track_col(x) as f32, row: track.track_row(y - top) as f32 });
-    let columns = trace_with_ink(&map, Some(&track.data), seed, &TraceParams::default()).map_err(|e| match (e, calibration.seed) {
-        // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
-        (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
-            "the seed ({x}, {y}) is not on a curve: there is no curve ink near it; click on the wanted curve's ink (zoom in to place it)"
-        )),
-        (e, _) => e,
+    // With backup scales the track is traced laid side by side with itself, once per scale
+    // (`trace/wrap.rs`): a wrapped stretch lies in the next copy.
+    let copies = calibration.backup.len() + 1;
+    let wide = (copies > 1).then(|| side_by_side(&map, &track.data, copies));
+    let (tmap, tink) = match &wide {
+        Some((m, i)) => (m, i.as_slice()),
+        None => (&map, track.data.as_slice()),
+    };
+    let columns = trace_with_ink(tmap, Some(tink), seed, &TraceParams::default()).map_err(|e| {
+        match (e, calibration.seed) {
+            // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
+            (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
+                "the seed ({x}, {y}) is not on a curve: there is no curve ink near it; click on the wanted curve's \
+                 ink (zoom in to place it)"
+            )),
+            (e, _) => e,
+        }
     })?;
     progress(Progress { stage: Stage::Trace, done: 1, total: 1 });
 
     progress(Progress { stage: Stage::Export, done: 0, total: 1 });
+    // A wrapped stretch's column is reported `k` track widths right of the track, where the
+    // calibration reads it on its `k`-th backup scale, in the path too: a path edited by hand
+    // and exported again keeps its true values.
+    let track_width = calibration.track[1] - calibration.track[0];
     let path: Vec<[f64; 2]> = columns
         .iter()
         .enumerate()
-        .filter_map(|(row, col)| col.map(|c| [track.source_x(f64::from(c)), track.source_y(row as f64) + top]))
+        .filter_map(|(row, col)| {
+            col.map(|c| {
+                let (k, c) = unwrap_column(c, map.width);
+                [track.source_x(f64::from(c)) + k as f64 * track_width, track.source_y(row as f64) + top]
+            })
+        })
         .collect();
     let rows_per_track_row = track.src_height as f64 / track.height as f64;
     let (mut curve, path) = calibrate_path(&path, calibration, rows_per_track_row)?;
-    let uncertain: Vec<[f64; 2]> = stretches(&uncertain_rows(&map, Some(&track.data), &columns))
+    let uncertain: Vec<[f64; 2]> = stretches(&uncertain_rows(tmap, Some(tink), &columns))
         .into_iter()
         .map(|[a, b]| [track.source_y(a as f64 - 0.5) + top, track.source_y(b as f64 + 0.5) + top])
         .collect();

@@ -102,6 +102,10 @@ pub struct ProjectCurve {
     /// A pixel `[x, y]` on this curve, when its track holds several curves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<[f64; 2]>,
+    /// Backup (wrap-around) scales, as [`Calibration::backup`]: `[[150, 300]]` for a
+    /// gamma ray that comes back in at the left edge on 150-300 where it passes 150.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup: Vec<[f64; 2]>,
     /// The curve as corrected by hand, when the page saved it; digitising the project
     /// exports this path instead of tracing the curve again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,6 +215,7 @@ impl Project {
                 scale: c.scale,
                 log: c.log,
                 seed: c.seed,
+                backup: c.backup.clone(),
                 edited: None,
             }],
         }
@@ -226,6 +231,7 @@ impl Project {
             log: c.log,
             depth: self.depth.clone(),
             seed: c.seed,
+            backup: c.backup.clone(),
             step: self.step,
             mnemonic: Some(c.mnemonic.clone()),
             unit: if c.unit.is_empty() { None } else { Some(c.unit.clone()) },

@@ -121,8 +121,10 @@ mod grid;
 mod marked_lines;
 mod occluded;
 mod straight;
+mod wrap;
 
 pub use confidence::{stretches, uncertain_rows};
+pub use wrap::{side_by_side, unwrap_column};
 
 /// Curve-ink probability for a resized track, quantised to `u8` (0 = 0.0, 255 = 1.0),
 /// row-major, `width` columns (the model width) by `height` rows.

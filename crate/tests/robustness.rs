@@ -144,6 +144,7 @@ fn good_cal() -> Calibration {
         log: false,
         depth: vec![[0.0, 1000.0], [299.0, 1030.0]],
         seed: None,
+        backup: Vec::new(),
         step: None,
         mnemonic: None,
         unit: None,

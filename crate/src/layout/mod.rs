@@ -609,6 +609,7 @@ pub fn to_project(layout: &Layout, input: &ProjectInput) -> Result<Project> {
                 scale: c.scale,
                 log: c.log.unwrap_or(grid_log),
                 seed: c.seed,
+                backup: Vec::new(),
                 edited: None,
             })
         })
