@@ -173,3 +173,20 @@ print(json.dumps({"unit": las.curves[0].unit, "depth": [float(x) for x in las.in
   page.assertClean();
   await context.close();
 });
+
+test('without the digit reader (its download fails) the layout is still proposed, and the depth ties are absent with the reason', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.route('**/models/digits.onnx', (route) => route.fulfill({ status: 404, body: 'not here' }));
+  const page = await h.openPage(context, env.srv.url);
+  await h.dropFile(page, path.join(DIR, 'scan.tif'), 'image/tiff');
+  await h.waitForScan(page);
+  await page.waitForFunction(() => ['ready', 'failed'].includes(document.getElementById('proposal').dataset.state), null, { timeout: 300_000 });
+  assert.equal(await page.getAttribute('#proposal', 'data-state'), 'ready');
+  assert.match(await page.textContent('#proposal-status'), /^2 tracks, 0 depth ties.*The depth numbers were not read: .*HTTP 404/s);
+  const absent = await page.$$eval('#proposal-absent li', (lis) => lis.map((li) => [li.dataset.what, li.textContent]));
+  assert.deepEqual(absent.map((a) => a[0]), ['depth ties']);
+  assert.match(absent[0][1], /no digit reader was given/);
+  assert.equal(await page.isDisabled('#proposal-accept'), false);
+  page.assertClean(['Failed to load resource']);
+  await context.close();
+});

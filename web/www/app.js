@@ -587,7 +587,8 @@ async function proposeCalibration(file) {
   $('proposal-accept').disabled = true;
   try {
     const t0 = performance.now();
-    await client.loadDigitReader();
+    // Without the digit reader the layout is still proposed; its depth ties are absent, with this reason.
+    const digitsFailed = await client.loadDigitReader().then(() => null, (e) => (e.kind === 'cancelled' ? Promise.reject(e) : e));
     const t1 = performance.now();
     const proposal = await client.propose();
     if (state.file !== file) return; // another scan was opened meanwhile
@@ -597,6 +598,7 @@ async function proposeCalibration(file) {
     state.picks = proposedTracks(proposal).map(() => ({ mnemonic: '', unit: '', left: NaN, right: NaN }));
     $('proposal').dataset.state = 'ready';
     renderProposal();
+    if (digitsFailed) $('proposal-status').textContent += ` The depth numbers were not read: ${digitsFailed.message}.`;
   } catch (e) {
     if (state.file !== file) return;
     $('proposal').dataset.state = 'failed';

@@ -266,7 +266,8 @@ export class VeerClient {
       if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
-      if (this.opts.digitsUrl) await this.loadDigitReader();
+      // Without it the layout is still proposed (its depth ties absent, with the reason).
+      if (this.opts.digitsUrl) await this.loadDigitReader().catch(() => {});
     }
     return this._call('propose', {}, onProgress);
   }
