@@ -101,6 +101,12 @@ test('full-g4: the proposal on drop, accepted with GR 0-150 in track 1, digitise
   await dragTo(moved, x0);
   assert.ok(Math.abs((await leftAt(dragRow)) - x0) <= 2, 'the edge dragged back');
 
+  // Retyping a tie changes the proposal's tie; removing it leaves it out of the project.
+  await page.locator('#proposal-ties .proposal-tie').first().fill('9999');
+  assert.equal(await page.evaluate(() => window.veer.state.proposal.depth.found.ties[0].depth), 9999);
+  await page.locator('#proposal-ties button').first().click();
+  assert.equal(await page.locator('#proposal-ties .proposal-tie').count(), seen.ties.length - 1);
+
   // Accept with GR 0-150 in track 1 (the others left blank are not digitised).
   const row = page.locator('#proposal-tracks tr[data-track="0"]');
   await row.locator('.proposal-mnemonic').fill('GR');
@@ -115,7 +121,7 @@ test('full-g4: the proposal on drop, accepted with GR 0-150 in track 1, digitise
   assert.deepEqual(project.curves[0].scale, [0, 150]);
   assert.equal(project.depth_unit, 'FT');
   assert.ok(Math.abs(project.curves[0].track[0] - cal.track[0]) <= 3 && Math.abs(project.curves[0].track[1] - cal.track[1]) <= 3, `project track ${project.curves[0].track}`);
-  assert.equal(project.depth.length, seen.ties.length);
+  assert.deepEqual(project.depth, seen.ties.slice(1), 'the ties as shown, the removed one left out');
   assert.ok(Array.isArray(project.interval), 'the log section is the interval');
 
   // Track 1 holds GR and SP: the person points at GR, as the golden case's seed does; then digitises.

@@ -431,7 +431,11 @@ export class ScanViewer extends EventTarget {
     c.addEventListener('pointermove', (e) => {
       const p = local(e);
       this.pointer = p;
-      if (!drag) c.classList.toggle('on-handle', this.mode === 'pan' && !!this._handleAt(p));
+      if (!drag) {
+        const hd = this.mode === 'pan' && this._handleAt(p);
+        c.classList.toggle('on-handle', !!hd && !hd.xAt);
+        c.classList.toggle('on-edge', !!hd && !!hd.xAt);
+      }
       if (drag) {
         const dx = p.cx - drag.cx;
         const dy = p.cy - drag.cy;
