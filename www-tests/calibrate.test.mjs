@@ -193,6 +193,25 @@ test('without the digit reader (its download fails) the layout is still proposed
   assert.deepEqual(absent.map((a) => a[0]), ['depth ties']);
   assert.match(absent[0][1], /no digit reader was given/);
   assert.equal(await page.isDisabled('#proposal-accept'), false);
+  // Accepting asks for depth ties by hand; with two clicked, the tracks come from the proposal.
+  const row = page.locator('#proposal-tracks tr[data-track="0"]');
+  await row.locator('.proposal-mnemonic').fill('GR');
+  await row.locator('.proposal-left').fill('0');
+  await row.locator('.proposal-right').fill('150');
+  await page.click('#proposal-accept');
+  assert.match(await page.textContent('#banner-text'), /No depth ties were proposed: click two or more depth lines/);
+  await page.click('#banner-close');
+  for (const [y, d] of [[150, 3050], [12750, 7250]]) {
+    await h.pickAt(page, '#pick-depth', 200, y);
+    await page.locator('.tie-depth:focus').fill(String(d));
+  }
+  await page.click('#proposal-accept');
+  await page.waitForFunction(() => document.getElementById('proposal').dataset.state === 'accepted', null, { timeout: 30_000 });
+  const project = await page.evaluate(() => window.veer.state.project);
+  // The clicks snap onto the printed lines.
+  assert.deepEqual(project.depth.map((t) => t[1]), [3050, 7250]);
+  assert.ok(Math.abs(project.depth[0][0] - 150) <= 1.5 && Math.abs(project.depth[1][0] - 12750) <= 1.5, `ties ${project.depth}`);
+  assert.ok(Math.abs(project.curves[0].track[0] - 20) <= 3 && Math.abs(project.curves[0].track[1] - 395) <= 3, `track ${project.curves[0].track}`);
   page.assertClean(['Failed to load resource']);
   await context.close();
 });

@@ -710,6 +710,14 @@ async function acceptProposal() {
     showError({ kind: 'bad_parameter', message: 'Give at least one proposed track a mnemonic and the values printed at its two edges, then accept.' });
     return;
   }
+  if (!input.depth.length) {
+    // No ties proposed (or all removed): the ones clicked by hand in "2 · Depth", if any.
+    input.depth = state.project.depth.filter((t) => t.every(Number.isFinite)).map((t) => [...t]);
+    if (input.depth.length < 2) {
+      showError({ kind: 'bad_parameter', message: 'No depth ties were proposed: click two or more depth lines under "2 · Depth" and type their depths, then accept.' });
+      return;
+    }
+  }
   if (input.depth.some(([, d]) => !Number.isFinite(d))) {
     showError({ kind: 'bad_parameter', message: 'Type a depth for every proposed tie point (or remove it), then accept.' });
     return;
