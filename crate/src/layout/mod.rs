@@ -374,21 +374,25 @@ fn vertical_slope(ink: &ink::Ink) -> Option<skew::Slope> {
         .enumerate()
         .map(|(b, v)| skew::Profile { at: (b * BAND_ROWS) as f64 + BAND_ROWS as f64 / 2.0, values: v })
         .collect();
-    let per = 8;
-    let coarse_vals: Vec<(f64, Vec<f32>)> = fine_vals
-        .chunks(per)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let mut sum = vec![0f32; w];
-            for c in chunk {
-                sum.iter_mut().zip(c).for_each(|(s, v)| *s += v);
-            }
-            (((k * per) as f64 + chunk.len() as f64 / 2.0) * BAND_ROWS as f64, sum)
-        })
-        .collect();
+    let coarse_vals = summed_profiles(&fine_vals, 8, w, BAND_ROWS as f64);
     let coarse: Vec<skew::Profile<'_>> =
         coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
     skew::find_slope(&coarse, &fine, w, ink.height as f64 / 2.0)
+}
+
+/// Profiles (each `len` values) summed `per` at a time, each with the position of its
+/// middle: `unit` is one profile's extent (rows of a band, columns of a strip).
+fn summed_profiles(fine: &[Vec<f32>], per: usize, len: usize, unit: f64) -> Vec<(f64, Vec<f32>)> {
+    fine.chunks(per)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let mut sum = vec![0f32; len];
+            for c in chunk {
+                sum.iter_mut().zip(c).for_each(|(s, v)| *s += v);
+            }
+            (((k * per) as f64 + chunk.len() as f64 / 2.0) * unit, sum)
+        })
+        .collect()
 }
 
 fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
@@ -404,18 +408,7 @@ fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
             skew::Profile { at: x0 as f64 + n as f64 / 2.0, values: v }
         })
         .collect();
-    let per = 4;
-    let coarse_vals: Vec<(f64, Vec<f32>)> = fine_vals
-        .chunks(per)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let mut sum = vec![0f32; h];
-            for c in chunk {
-                sum.iter_mut().zip(c).for_each(|(s, v)| *s += v);
-            }
-            (((k * per) as f64 + chunk.len() as f64 / 2.0) * STRIP_COLS as f64, sum)
-        })
-        .collect();
+    let coarse_vals = summed_profiles(&fine_vals, 4, h, STRIP_COLS as f64);
     let coarse: Vec<skew::Profile<'_>> =
         coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
     skew::find_slope(&coarse, &fine, h, ink.width as f64 / 2.0)

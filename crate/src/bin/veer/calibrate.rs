@@ -61,16 +61,16 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
     let proposal = veer::propose::propose(&img, reader.as_ref().map(|r| r as &dyn veer::digits::Classify))
         .with_context(|| a.scan.display().to_string())?;
     let t_found = t1.elapsed().as_secs_f64();
-    print!("{}", summary(&a.scan, &proposal.layout));
-    print!("{}", depth_summary(&proposal));
-    println!(
-        "time: decode {t_decode:.2} s, layout and depth numbers {t_found:.2} s ({:.2}x decode)",
+    emit(&summary(&a.scan, &proposal.layout));
+    emit(&depth_summary(&proposal));
+    emit(&format!(
+        "time: decode {t_decode:.2} s, layout and depth numbers {t_found:.2} s ({:.2}x decode)\n",
         t_found / t_decode.max(1e-9)
-    );
+    ));
     if let Some(out) = &a.output {
         let json = serde_json::to_string_pretty(&proposal).context("cannot write the proposal as JSON")?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
-        println!("proposal written to {}", out.display());
+        emit(&format!("proposal written to {}\n", out.display()));
     }
     if let Some(out) = &a.project_out {
         let input = ProjectInput {
@@ -84,14 +84,21 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
         let project = proposal.to_project(&input).context("cannot make the project from the proposal")?;
         let json = serde_json::to_string_pretty(&project).context("cannot write the project as JSON")?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
-        println!(
-            "project written to {} (digitise it with: veer digitise {} --project {})",
+        emit(&format!(
+            "project written to {} (digitise it with: veer digitise {} --project {})\n",
             out.display(),
             a.scan.display(),
             out.display()
-        );
+        ));
     }
     Ok(())
+}
+
+/// Prints the report to stdout. A reader that closed it (`veer calibrate ... | head`) has what
+/// it wanted: the files are written all the same, so a failed write is not an error.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// `--depth ROW=DEPTH,...`.
