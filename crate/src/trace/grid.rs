@@ -13,9 +13,9 @@
 //!   column is a grid line in a block when it is dark along more than
 //!   [`LINE_FRACTION`] of the rows of the block and of [`AROUND_BLOCKS`] blocks on
 //!   each side, depth lines left out (rows dark along more than
-//!   [`DEPTH_LINE_FRACTION`] of the track). Counting locally follows a line that a skewed scan moves across
-//!   columns along the print, a dotted or dashed line, and a grid that changes
-//!   between sections; a curve is that dark down one column only where it holds
+//!   [`DEPTH_LINE_FRACTION`] of the track). Counting locally follows a line that
+//!   a skewed scan moves across columns along the print, a dotted or dashed line,
+//!   and a grid that changes between sections; a curve is that dark down one column only where it holds
 //!   one value for most of the window's rows. Each grid column also covers its
 //!   neighbours ([`SLACK`] columns each side: the model's blur around a line).
 //! * **The line alone.** Each grid line's width is the median width of the scan's
@@ -27,9 +27,11 @@
 //!   curve on a gray scan) the model's ink reaches out of the band, and the ink
 //!   stays.
 //!
-//! The cost is a curve drawn exactly over a grid line with no wider a stroke: it
-//! becomes a gap there, not a wrong value. [`super::straight`] does not restore
-//! ink in grid columns either.
+//! The cost is a curve drawn exactly over a grid line with no wider a stroke: its
+//! ink goes too. The path then keeps to the line only where nothing better is near,
+//! and such a row is read from the line's ink, not left a gap
+//! ([`super::trace_with_ink`]). [`super::straight`] does not restore ink in grid
+//! columns either.
 
 use super::straight::DARK;
 use super::ProbMap;
