@@ -139,6 +139,14 @@ impl Digitiser {
         self.open_image().map(|img| img.data.clone())
     }
 
+    /// The open scan's gray pixels turned back by `degrees` (a project's `rotation`, see
+    /// `veer::deskew`): what the project's pixels refer to, for drawing it. Same size as the scan.
+    #[wasm_bindgen(js_name = straightenedPixels)]
+    pub fn straightened_pixels(&self, degrees: f64) -> Result<Vec<u8>, JsValue> {
+        let image = self.open_image()?;
+        veer::deskew::rotate(image, -degrees).map(|img| img.data).map_err(|e| js_error(&e))
+    }
+
     /// Forgets the open scan (frees its memory).
     pub fn close(&mut self) {
         self.image = None;

@@ -43,6 +43,8 @@ const state = {
   plan: null,
   proposal: null, // the core's proposed calibration while the person checks it (project/proposal.js)
   picks: [], // per proposed track: {mnemonic, unit, left, right} as typed
+  scanPixels: null, // the scan's gray pixels as decoded
+  shownRotation: 0, // the rotation the viewer shows the scan turned back by (degrees)
   timings: {}, // {decode_ms, digits_ms, propose_ms} of the open scan in this page (digits_ms: loading the digit reader)
 };
 const cur = () => state.project.curves[state.sel] ?? null;
@@ -155,6 +157,29 @@ function adoptProject(project, record = null) {
   state.sel = Math.min(state.sel, Math.max(0, project.curves.length - 1));
   ensureEditors();
   fillForm();
+  showRotation();
+}
+
+/**
+ * Shows the scan as the project's pixels refer to it: turned back by the project's rotation
+ * (veer::deskew, in the worker) when it carries one, else as decoded.
+ */
+async function showRotation() {
+  const want = Number.isFinite(state.project.rotation) && Math.abs(state.project.rotation) >= 0.05 ? state.project.rotation : 0;
+  if (!state.image || !state.scanPixels || want === state.shownRotation) return;
+  const image = state.image;
+  try {
+    const pixels = want ? (await client.straightened(want)).pixels : state.scanPixels;
+    if (state.image !== image) return; // another scan was opened meanwhile
+    state.image = { width: image.width, height: image.height, pixels };
+    state.shownRotation = want;
+    viewer.setImage(state.image);
+    $('rotation-note').hidden = !want;
+    $('rotation-note').textContent = want ? `Shown turned back by ${want.toFixed(2)}° (the project's rotation): its rows and columns are the straightened scan's.` : '';
+    refresh();
+  } catch (e) {
+    if (e.kind !== 'cancelled') showError(e);
+  }
 }
 
 /** An editor for every curve that carries a path (once the scan's height is known). */
@@ -201,6 +226,8 @@ async function openFile(file) {
     state.file.header = header;
     client.openScan = state.file; // the run policy re-opens it only in a fresh worker
     state.image = { width: header.width, height: header.height, pixels };
+    state.scanPixels = pixels; // the scan as decoded (state.image shows it straightened when the project is rotated)
+    state.shownRotation = 0;
     let record = null;
     try {
       if (hash) record = await loadRecord(hash);

@@ -241,6 +241,22 @@ export class VeerClient {
   }
 
   /**
+   * The open scan's pixels turned back by `degrees` (a project's `rotation`): what the
+   * project's pixels refer to. Same size as the scan.
+   * @param {number} degrees
+   * @returns {Promise<{pixels: Uint8Array}>}
+   */
+  async straightened(degrees) {
+    await this.ready();
+    if (!this.scanOpen) {
+      if (!this.scanBytes) throw veerError('bad_parameter', 'no scan is open: open a scan first');
+      await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false });
+      this.scanOpen = true;
+    }
+    return this._call('straightened', { degrees });
+  }
+
+  /**
    * Loads the depth-number reader into the worker (once; cached like the model), so that
    * `propose` reads the depth numbers. Resolves to {fromCache, bytes}.
    * @returns {Promise<{fromCache: boolean, bytes: number}>}

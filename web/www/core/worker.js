@@ -10,6 +10,7 @@
 //               {id, type: 'run', calibration}       -> {curve, path, stats, memory}
 //               {id, type: 'runProject', project}    -> {log, curves: [{mnemonic, path, rows_per_track_row, stats, uncertain?}], memory}
 //                 (progress messages carry `curve`, the curve's index in the project)
+//               {id, type: 'straightened', degrees}  -> {pixels}: the open scan turned back by a project's rotation
 //               {id, type: 'parseProject', project}  -> the core's project (checked)
 //               {id, type: 'exportProject', format, project, height, info} -> {text}
 //               {id, type: 'export', format, path, calibration, rowsPerTrackRow, info} -> {text}
@@ -94,6 +95,11 @@ async function handle(msg, post) {
       );
       out.memory = veer.wasmMemoryBytes();
       return out;
+    }
+    case 'straightened': {
+      await ready;
+      const pixels = digitiser.straightenedPixels(msg.degrees);
+      return { result: { pixels }, transfer: [pixels.buffer] };
     }
     case 'parseProject':
       await ready;

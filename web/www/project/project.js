@@ -42,6 +42,7 @@ export function fromCore(p) {
     depth: (p.depth || []).map(nums),
     depth_unit: p.depth_unit || 'M',
     ...(finite(p.step) ? { step: p.step } : {}),
+    ...(finite(p.rotation) ? { rotation: p.rotation } : {}),
     ...(Array.isArray(p.interval) ? { interval: nums(p.interval) } : {}),
     exclude: (p.exclude || []).map(nums),
     well: { ...(p.well || {}) },
@@ -66,6 +67,7 @@ export function coreProject(p, { curves = p.curves, edited = true } = {}) {
   const well = Object.fromEntries(Object.entries(p.well || {}).map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v));
   const out = { version: VERSION, depth: p.depth.map((t) => [...t]), depth_unit: p.depth_unit || 'M' };
   if (finite(p.step)) out.step = p.step;
+  if (finite(p.rotation)) out.rotation = p.rotation;
   if (p.interval && p.interval.every(finite)) out.interval = [...p.interval];
   const exclude = (p.exclude || []).filter((r) => r.every(finite));
   if (exclude.length) out.exclude = exclude.map((r) => [...r]);
