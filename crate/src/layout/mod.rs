@@ -396,9 +396,19 @@ fn summed_profiles(fine: &[Vec<f32>], per: usize, len: usize, unit: f64) -> Vec<
 }
 
 fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
+    rows_slope(ink, 0..ink.height)
+}
+
+/// The depth lines' slope over `rows`, from the column strips' row profiles (fine) and
+/// their sums four strips at a time (coarse).
+fn rows_slope(ink: &ink::Ink, rows: std::ops::Range<usize>) -> Option<skew::Slope> {
     let h = ink.height;
     let fine_vals: Vec<Vec<f32>> = (0..ink.strips)
-        .map(|s| skew::high_pass(&ink.strip_rows[s * h..(s + 1) * h].iter().map(|&c| f32::from(c)).collect::<Vec<_>>()))
+        .map(|s| {
+            skew::high_pass(
+                &ink.strip_rows[s * h + rows.start..s * h + rows.end].iter().map(|&c| f32::from(c)).collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let fine: Vec<skew::Profile<'_>> = fine_vals
         .iter()
@@ -408,16 +418,15 @@ fn horizontal_slope(ink: &ink::Ink) -> Option<skew::Slope> {
             skew::Profile { at: x0 as f64 + n as f64 / 2.0, values: v }
         })
         .collect();
-    let coarse_vals = summed_profiles(&fine_vals, 4, h, STRIP_COLS as f64);
+    let coarse_vals = summed_profiles(&fine_vals, 4, rows.len(), STRIP_COLS as f64);
     let coarse: Vec<skew::Profile<'_>> =
         coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
-    skew::find_slope(&coarse, &fine, h, ink.width as f64 / 2.0)
+    skew::find_slope(&coarse, &fine, rows.len(), ink.width as f64 / 2.0)
 }
 
 /// The depth lines' slope block by block ([`skew::Tilt`]).
 fn local_tilt(ink: &ink::Ink, global: f64) -> skew::Tilt {
     let h = ink.height;
-    let per = 4;
     let mut blocks = Vec::new();
     let mut y0 = 0;
     while y0 < h {
@@ -425,37 +434,8 @@ fn local_tilt(ink: &ink::Ink, global: f64) -> skew::Tilt {
         if y1 - y0 < tune::TILT_ROWS / 2 && !blocks.is_empty() {
             break;
         }
-        let fine_vals: Vec<Vec<f32>> = (0..ink.strips)
-            .map(|s| {
-                skew::high_pass(
-                    &ink.strip_rows[s * h + y0..s * h + y1].iter().map(|&c| f32::from(c)).collect::<Vec<_>>(),
-                )
-            })
-            .collect();
-        let fine: Vec<skew::Profile<'_>> = fine_vals
-            .iter()
-            .enumerate()
-            .map(|(s, v)| {
-                let (x0, n) = ink.strip_span(s);
-                skew::Profile { at: x0 as f64 + n as f64 / 2.0, values: v }
-            })
-            .collect();
-        let coarse_vals: Vec<(f64, Vec<f32>)> = fine_vals
-            .chunks(per)
-            .enumerate()
-            .map(|(k, chunk)| {
-                let mut sum = vec![0f32; y1 - y0];
-                for c in chunk {
-                    sum.iter_mut().zip(c).for_each(|(s, v)| *s += v);
-                }
-                (((k * per) as f64 + chunk.len() as f64 / 2.0) * STRIP_COLS as f64, sum)
-            })
-            .collect();
-        let coarse: Vec<skew::Profile<'_>> =
-            coarse_vals.iter().map(|(at, v)| skew::Profile { at: *at, values: v }).collect();
-        let slope = skew::find_slope(&coarse, &fine, y1 - y0, ink.width as f64 / 2.0)
-            .filter(|s| s.contrast >= tune::MIN_TILT_CONTRAST)
-            .map_or(global, |s| s.slope);
+        let slope =
+            rows_slope(ink, y0..y1).filter(|s| s.contrast >= tune::MIN_TILT_CONTRAST).map_or(global, |s| s.slope);
         blocks.push(((y0 + y1) as f64 / 2.0, slope));
         y0 = y1;
     }
