@@ -81,7 +81,7 @@ impl CalibrationText {
             track: pair(&self.track, "track", "120:480", style)?,
             scale: pair(&self.scale, "scale", "0:150", style)?,
             log: self.log,
-            depth: depth(&self.depth, style)?,
+            depth: parse_depth(&self.depth, style)?,
             seed,
             backup: Vec::new(),
             step,
@@ -171,7 +171,9 @@ fn pair(s: &str, key: &str, example: &str, style: Style) -> Result<[f64; 2]> {
     Ok([number(a, key, example, style)?, number(b, key, example, style)?])
 }
 
-fn depth(s: &str, style: Style) -> Result<Vec<[f64; 2]>> {
+/// Depth tie points from their text form, `ROW=DEPTH,...` (`--depth`, `depth=`); checked
+/// further by [`Calibration::validate`].
+pub fn parse_depth(s: &str, style: Style) -> Result<Vec<[f64; 2]>> {
     let example = style.example("depth", "120=1500,11800=1800");
     s.split(',')
         .filter(|p| !p.trim().is_empty())

@@ -172,11 +172,7 @@ impl Proposal {
         let (w, h) = (self.layout.width, self.layout.height);
         let turn = |x: f64, y: f64| turned_point(x, y, -degrees, w, h);
         let round = |v: f64| (v * 100.0).round() / 100.0;
-        let mid = if input.depth.is_empty() {
-            f64::from(h) / 2.0
-        } else {
-            input.depth.iter().map(|d| d[0]).sum::<f64>() / input.depth.len() as f64
-        };
+        let mid = layout::track_row(&self.layout, &input.depth);
         for c in &mut project.curves {
             c.track = [round(turn(c.track[0], mid).0), round(turn(c.track[1], mid).0)];
             c.seed = c.seed.map(|[x, y]| {

@@ -542,6 +542,16 @@ pub struct CurveInput {
     pub seed: Option<[f64; 2]>,
 }
 
+/// The row at which [`to_project`] reads the tracks' edges: the middle of the depth ties
+/// (the middle of the scan without them).
+pub fn track_row(layout: &Layout, depth: &[[f64; 2]]) -> f64 {
+    if depth.is_empty() {
+        f64::from(layout.height) / 2.0
+    } else {
+        depth.iter().map(|d| d[0]).sum::<f64>() / depth.len() as f64
+    }
+}
+
 /// A project from a layout and the values a person typed. Each curve's `track` is its
 /// track's edges (through their measured points) at the middle row of the depth ties (a
 /// project's track is upright).
@@ -557,11 +567,7 @@ pub fn to_project(layout: &Layout, input: &ProjectInput) -> Result<Project> {
             )))
         }
     };
-    let row = if input.depth.is_empty() {
-        f64::from(layout.height) / 2.0
-    } else {
-        input.depth.iter().map(|d| d[0]).sum::<f64>() / input.depth.len() as f64
-    };
+    let row = track_row(layout, &input.depth);
     let curves = input
         .curves
         .iter()

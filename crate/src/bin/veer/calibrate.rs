@@ -13,6 +13,7 @@ use clap::Args;
 use veer::digits::DigitReader;
 use veer::layout::{CurveInput, EdgeLine, Finding, GridKind, Layout, ProjectInput};
 use veer::limits::Limits;
+use veer::params::Style;
 use veer::propose::Proposal;
 
 #[derive(Args)]
@@ -75,7 +76,7 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
     if let Some(out) = &a.project_out {
         let input = ProjectInput {
             depth: match &a.depth {
-                Some(text) => parse_depth(text)?,
+                Some(text) => veer::params::parse_depth(text, Style::Cli)?,
                 None => Vec::new(),
             },
             depth_unit: a.depth_unit.clone(),
@@ -99,20 +100,6 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
 fn emit(text: &str) {
     use std::io::Write as _;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
-/// `--depth ROW=DEPTH,...`.
-fn parse_depth(text: &str) -> Result<Vec<[f64; 2]>> {
-    text.split(',')
-        .map(|pair| {
-            let (r, d) = pair.split_once('=').ok_or_else(|| anyhow!("--depth {text}: each tie is ROW=DEPTH"))?;
-            let num = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-            match (num(r), num(d)) {
-                (Some(r), Some(d)) => Ok([r, d]),
-                _ => Err(anyhow!("--depth {text}: {pair:?} is not ROW=DEPTH with two numbers")),
-            }
-        })
-        .collect()
 }
 
 /// `--curve TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log]`.
