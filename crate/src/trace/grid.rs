@@ -13,11 +13,17 @@
 //!   column is a grid line in a block when it is dark along more than
 //!   [`LINE_FRACTION`] of the rows of the block and of [`AROUND_BLOCKS`] blocks on
 //!   each side, depth lines left out (rows dark along more than
-//!   [`DEPTH_LINE_FRACTION`] of the track). Counting locally follows a line that
-//!   a skewed scan moves across columns along the print, a dotted or dashed line,
-//!   and a grid that changes between sections; a curve is that dark down one column only where it holds
-//!   one value for most of the window's rows. Each grid column also covers its
-//!   neighbours ([`SLACK`] columns each side: the model's blur around a line).
+//!   [`DEPTH_LINE_FRACTION`] of the track). Counting locally follows a dotted or
+//!   dashed line and a grid that changes between sections; a curve is that dark
+//!   down one column only where it holds one value for most of the window's rows.
+//!   A neighbouring block is counted shifted by the columns its grid moved: the
+//!   shift (at most [`MAX_DRIFT`] columns) that best lines up the two blocks'
+//!   dark-column profiles, which the grid lines dominate. A print pulled
+//!   sideways through the scanner moves its whole grid by a column or two every
+//!   block (bright-1 rows 12,900-13,900: a line's ink spread over five columns of
+//!   the window, none of them dark along 60 % of it). Each grid column also
+//!   covers its neighbours ([`SLACK`] columns each side: the model's blur around
+//!   a line).
 //! * **The line alone.** Each grid line's width is the median width of the scan's
 //!   dark runs through it in the window. In a grid column, a map pixel is set to
 //!   paper where the scan's dark run through it is no wider than the line (and a
@@ -53,6 +59,9 @@ const LINE_FRACTION: f32 = 0.6;
 /// Rows dark along more than this share of the track are depth lines, left out
 /// of the column counts (a heavy horizontal grid darkens every column).
 const DEPTH_LINE_FRACTION: f32 = 0.5;
+/// Most columns a grid moves from one block to the next (bright-1's drifting
+/// stretch: 2-3 a block at the model width).
+const MAX_DRIFT: usize = 3;
 /// Columns on each side of a grid column that count as the line too.
 const SLACK: usize = 1;
 /// Widest line, in columns, that is measured as such (a heavy grid line at the
@@ -88,17 +97,39 @@ pub(super) fn unmark_grid(map: &ProbMap, ink: &[f32], gap_level: u8, on: bool) -
     // own width where the column is a line's.
     let mut near = vec![false; w];
     let mut lines: Vec<Option<Line>> = vec![None; w];
+    // The columns each block's grid moved from the block before.
+    let drift: Vec<isize> =
+        (1..blocks).map(|b| best_shift(&dark[(b - 1) * w..b * w], &dark[b * w..(b + 1) * w])).collect();
+    let mut count = vec![0u32; w];
     for b in 0..blocks {
         let (lo, hi) = (b.saturating_sub(AROUND_BLOCKS), (b + AROUND_BLOCKS).min(blocks - 1));
-        let (top, bottom) = (lo * BLOCK_ROWS, ((hi + 1) * BLOCK_ROWS).min(h));
         near.fill(false);
         lines.fill(None);
         let rows: u32 = counted[lo..=hi].iter().sum();
+        // Each block of the window with its offset: column c of block b is column
+        // c + offset of that block.
+        let offsets: Vec<(usize, isize)> = (lo..=hi)
+            .map(|k| {
+                let off = if k < b { -drift[k..b].iter().sum::<isize>() } else { drift[b..k].iter().sum::<isize>() };
+                (k, off)
+            })
+            .collect();
+        count.fill(0);
+        for &(k, off) in &offsets {
+            for (c, n) in count.iter_mut().enumerate() {
+                if let Some(x) = c.checked_add_signed(off).filter(|&x| x < w) {
+                    *n += dark[k * w + x];
+                }
+            }
+        }
         for c in 0..w {
-            let n: u32 = (lo..=hi).map(|k| dark[k * w + c]).sum();
-            if rows > 0 && n as f32 > LINE_FRACTION * rows as f32 {
+            if rows > 0 && count[c] as f32 > LINE_FRACTION * rows as f32 {
                 near[c.saturating_sub(SLACK)..=(c + SLACK).min(w - 1)].fill(true);
-                lines[c] = Some(Line::measure(ink, w, c, top..bottom));
+                let pieces = offsets.iter().filter_map(|&(k, off)| {
+                    let x = c.checked_add_signed(off).filter(|&x| x < w)?;
+                    Some((k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(h), x))
+                });
+                lines[c] = Some(Line::measure(ink, w, pieces));
             }
         }
         if lines.iter().all(Option::is_none) {
@@ -146,6 +177,24 @@ pub(super) fn unmark_grid(map: &ProbMap, ink: &[f32], gap_level: u8, on: bool) -
     out
 }
 
+/// The shift `d` (|d| at most [`MAX_DRIFT`]) for which column `c + d` of `next` best
+/// matches column `c` of `prev` (dark-row counts; the smaller shift on a tie, and 0
+/// when nothing matches).
+fn best_shift(prev: &[u32], next: &[u32]) -> isize {
+    let w = prev.len() as isize;
+    let mut best = (0u64, 0isize);
+    for d in 0..=2 * MAX_DRIFT as isize {
+        // 0, 1, -1, 2, -2, ...: the smaller shift first, so it wins a tie.
+        let d = if d % 2 == 0 { -d / 2 } else { (d + 1) / 2 };
+        let score: u64 =
+            (0.max(-d)..w.min(w - d)).map(|c| u64::from(prev[c as usize]) * u64::from(next[(c + d) as usize])).sum();
+        if score > best.0 {
+            best = (score, d);
+        }
+    }
+    best.1
+}
+
 /// A grid line down one column, as the scan draws it around a block.
 #[derive(Debug, Clone, Copy)]
 struct Line {
@@ -156,9 +205,11 @@ struct Line {
 }
 
 impl Line {
-    fn measure(ink: &[f32], w: usize, c: usize, rows: std::ops::Range<usize>) -> Line {
-        let (mut widths, mut darks): (Vec<usize>, Vec<f32>) = rows
-            .filter_map(|r| {
+    /// Measured over `pieces`: rows and the line's column in them.
+    fn measure(ink: &[f32], w: usize, pieces: impl Iterator<Item = (std::ops::Range<usize>, usize)>) -> Line {
+        let (mut widths, mut darks): (Vec<usize>, Vec<f32>) = pieces
+            .flat_map(|(rows, c)| rows.map(move |r| (r, c)))
+            .filter_map(|(r, c)| {
                 let row = &ink[r * w..(r + 1) * w];
                 (row[c] > DARK).then(|| {
                     let lo = c - (0..c).rev().take_while(|&x| row[x] > DARK).take(MAX_LINE_WIDTH).count();
@@ -240,5 +291,25 @@ mod tests {
         let m = unmark_grid(&map, &ink, 39, true);
         assert!(m.is_none_or(|m| m.data[..] == map.data[..]), "no grid line, no change");
         assert!(unmark_grid(&map, &track().1, 39, false).is_none(), "off turns the step off");
+    }
+
+    #[test]
+    fn a_grid_line_drifting_across_columns_is_still_a_line() {
+        // A print pulled sideways through the scanner: a line two columns wide moves a
+        // column every 64 rows, so no single column is dark along 60 % of a 384-row
+        // window (bright-1 rows 12,900-13,900).
+        let (w, h) = (64, 768);
+        let mut ink = vec![0.0f32; w * h];
+        let mut map = vec![0u8; w * h];
+        let line = |r: usize| 20 + r / 64;
+        for r in 0..h {
+            for x in [line(r), line(r) + 1] {
+                ink[r * w + x] = 0.7;
+                map[r * w + x] = 120;
+            }
+        }
+        let m = unmark_grid(&ProbMap { width: w, height: h, data: map }, &ink, 39, true).expect("the line is found");
+        let gone = (0..h).filter(|&r| m.data[r * w + line(r)] == 0).count();
+        assert!(gone > h * 9 / 10, "the drifting line is paper on {gone} of {h} rows");
     }
 }
