@@ -6,6 +6,11 @@
 //! tile shape (in practice: one full tile and one short last tile).
 //! [`segment`] runs the tiles of a track and blends them into one probability
 //! map, finalising rows as soon as no later tile can touch them.
+//!
+//! A caller that runs the tiles elsewhere (the page's tile workers) follows the same
+//! plan: [`tile_plan`] and [`tile_input`] give the tiles and their inputs,
+//! [`TileBlend`] blends their outputs into the map (the blend [`segment`] uses), and
+//! [`Model::run_tiles_elsewhere`] lets the pipeline run on maps made that way.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -14,7 +19,8 @@ use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::preprocess::{blend_weight, tile_input, tiles, Tile, Track};
+use crate::preprocess::{blend_weight, tiles, Track};
+pub use crate::preprocess::{tile_input, Tile};
 use crate::trace::ProbMap;
 
 type Plan = Arc<TypedRunnableModel>;
@@ -29,6 +35,16 @@ pub struct Model {
     bytes: usize,
     /// Threads [`segment`] runs tiles on.
     threads: usize,
+    /// `Some` while the tiles run elsewhere ([`Model::run_tiles_elsewhere`]).
+    elsewhere: Mutex<Option<Elsewhere>>,
+}
+
+/// The maps [`segment`] returns while tiles run elsewhere, and the tracks it was
+/// asked for that had none.
+#[derive(Default)]
+struct Elsewhere {
+    given: Vec<(Track, ProbMap)>,
+    wanted: Vec<Track>,
 }
 
 impl std::fmt::Debug for Model {
@@ -100,6 +116,7 @@ impl Model {
             precision,
             bytes: bytes.len(),
             threads: default_threads(),
+            elsewhere: Mutex::new(None),
         })
     }
 
@@ -152,6 +169,68 @@ impl Model {
             m.insert((rows, cols), plan.clone());
         }
         Ok(plan)
+    }
+
+    /// From now on [`segment`] runs no tile here: for a track whose map was given
+    /// ([`Model::give_map`]) it returns that map; any other track it records (see
+    /// [`Model::take_wanted`]) and fails with [`Error::Model`]. This is how a caller that
+    /// runs tiles on other workers drives the unchanged pipeline: one pass records the
+    /// tracks a run needs, their tiles run elsewhere and are blended with [`TileBlend`],
+    /// and a second pass traces on the given maps. Forgets earlier maps and tracks.
+    pub fn run_tiles_elsewhere(&self) {
+        *self.elsewhere.lock().unwrap_or_else(|e| e.into_inner()) = Some(Elsewhere::default());
+    }
+
+    /// Back to running tiles here (the default); forgets given maps and recorded tracks.
+    pub fn run_tiles_here(&self) {
+        *self.elsewhere.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether tiles run elsewhere now ([`Model::run_tiles_elsewhere`]).
+    pub fn tiles_run_elsewhere(&self) -> bool {
+        self.elsewhere.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// Gives the map of `track` (its tiles run elsewhere, blended with [`TileBlend`]):
+    /// [`segment`] of a track equal to it returns `map`. Errors unless tiles run
+    /// elsewhere, or when the map's size is not the track's.
+    pub fn give_map(&self, track: Track, map: ProbMap) -> Result<()> {
+        if map.width != track.width || map.height != track.height {
+            return Err(Error::bad_parameter(format!(
+                "a map of {} x {} was given for a track of {} x {}",
+                map.width, map.height, track.width, track.height
+            )));
+        }
+        let mut guard = self.elsewhere.lock().unwrap_or_else(|e| e.into_inner());
+        let elsewhere = guard.as_mut().ok_or_else(|| {
+            Error::bad_parameter("a map was given while the tiles run here: call run_tiles_elsewhere first")
+        })?;
+        elsewhere.given.push((track, map));
+        Ok(())
+    }
+
+    /// The tracks [`segment`] was asked for without a given map since the last call, in order.
+    pub fn take_wanted(&self) -> Vec<Track> {
+        self.elsewhere
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .map_or_else(Vec::new, |e| std::mem::take(&mut e.wanted))
+    }
+
+    /// The given map of `track` while tiles run elsewhere: `None` when they run here,
+    /// `Some(Err)` (the track recorded) when no map was given for it.
+    fn map_from_elsewhere(&self, track: &Track) -> Option<Result<ProbMap>> {
+        let mut guard = self.elsewhere.lock().unwrap_or_else(|e| e.into_inner());
+        let elsewhere = guard.as_mut()?;
+        if let Some((_, map)) = elsewhere.given.iter().find(|(t, _)| t == track) {
+            return Some(Ok(map.clone()));
+        }
+        elsewhere.wanted.push(track.clone());
+        Some(Err(Error::model(format!(
+            "the tiles of this {} x {} track run elsewhere and its map was not given yet",
+            track.width, track.height
+        ))))
     }
 
     /// Run one `rows x cols` tile (ink = 1.0) and return the curve probabilities.
@@ -261,28 +340,49 @@ pub fn default_threads() -> usize {
     }
 }
 
+/// The tiles a track runs as, top to bottom (each [`Tile`]'s input is [`tile_input`],
+/// `padded_rows x track.width`); [`segment`] runs exactly these, and [`TileBlend`]
+/// blends their outputs.
+pub fn tile_plan(track: &Track) -> Vec<Tile> {
+    tiles(track.height)
+}
+
 /// As [`segment`], on at most `threads` threads (1: the calling thread only). Each
 /// thread runs whole tiles with its own state on the shared plan; the calling thread
 /// blends them in order, so the map does not depend on the number of threads.
+/// While tiles run elsewhere ([`Model::run_tiles_elsewhere`]) it runs none and returns
+/// the track's given map.
 pub fn segment_with_threads(
     track: &Track,
     model: &Model,
     threads: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ProbMap> {
-    let tiles = &tiles(track.height)[..];
+    if let Some(map) = model.map_from_elsewhere(track) {
+        let map = map?;
+        let n = tile_plan(track).len();
+        progress(n, n);
+        return Ok(map);
+    }
+    let mut blend = TileBlend::new(track);
+    let tiles = blend.tiles.clone();
     let run = |i: usize| {
         let tile = tiles[i];
         model.run_tile(&tile_input(track, tile), tile.padded_rows, track.width)
     };
-    let mut blend = Blend::new(track.width, track.height, tiles);
     let threads = threads.clamp(1, tiles.len().max(1));
+    let mut add = |blend: &mut TileBlend, i: usize, probs: Vec<f32>| -> Result<()> {
+        let before = blend.blended();
+        for done in before + 1..=blend.add(i, probs)? {
+            progress(done, tiles.len());
+        }
+        Ok(())
+    };
     if threads == 1 {
         for i in 0..tiles.len() {
-            blend.add(i, &run(i)?);
-            progress(i + 1, tiles.len());
+            add(&mut blend, i, run(i)?)?;
         }
-        return Ok(blend.finish());
+        return blend.finish();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -290,10 +390,10 @@ pub fn segment_with_threads(
         let (send, receive) = std::sync::mpsc::channel();
         for _ in 0..threads {
             let send = send.clone();
-            let (next, stop, run) = (&next, &stop, &run);
+            let (next, stop, run, n) = (&next, &stop, &run, tiles.len());
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= tiles.len() || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if i >= n || stop.load(std::sync::atomic::Ordering::Relaxed) {
                     break;
                 }
                 if send.send((i, run(i))).is_err() {
@@ -302,54 +402,92 @@ pub fn segment_with_threads(
             });
         }
         drop(send);
-        // Results arrive in any order; they are blended in tile order.
-        let mut waiting = std::collections::BTreeMap::new();
-        let mut done = 0;
+        // Results arrive in any order; the blend takes them in tile order.
         for (i, probs) in receive {
-            match probs {
-                Ok(p) => {
-                    waiting.insert(i, p);
-                }
-                Err(e) => {
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                    return Err(e);
-                }
-            }
-            while let Some(p) = waiting.remove(&done) {
-                blend.add(done, &p);
-                done += 1;
-                progress(done, tiles.len());
+            if let Err(e) = probs.and_then(|p| add(&mut blend, i, p)) {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(e);
             }
         }
-        if done == tiles.len() {
-            Ok(())
-        } else {
-            Err(Error::model(format!("only {done} of {} tiles came back from the model's threads", tiles.len())))
-        }
+        Ok(())
     })?;
-    Ok(blend.finish())
+    blend.finish()
 }
 
-/// Blends tiles, given in order, into one map, finalising rows as soon as no later
-/// tile can touch them (memory: the rows of about one tile in f32).
-struct Blend<'a> {
+/// Blends the outputs of a track's tiles ([`tile_plan`]) into its probability map
+/// (u8, 255 = 1.0), the one blend [`segment`] uses. Outputs may come in any order;
+/// each is blended once every tile above it is, and rows are finalised as soon as
+/// no later tile can touch them (memory: the rows of about one tile in f32, plus
+/// outputs waiting for an earlier one).
+pub struct TileBlend {
     w: usize,
     h: usize,
-    tiles: &'a [Tile],
+    tiles: Vec<Tile>,
     data: Vec<u8>,
     /// Rows not yet final: weighted sums and weights for rows `pending_start..`.
     pending_start: usize,
     acc: Vec<f32>,
     wsum: Vec<f32>,
+    /// Tiles `..next` are blended; later ones that came early wait here.
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Vec<f32>>,
 }
 
-impl<'a> Blend<'a> {
-    fn new(w: usize, h: usize, tiles: &'a [Tile]) -> Self {
-        Blend { w, h, tiles, data: vec![0u8; w * h], pending_start: 0, acc: Vec::new(), wsum: Vec::new() }
+impl TileBlend {
+    /// An empty blend of `track`'s tiles.
+    pub fn new(track: &Track) -> Self {
+        let (w, h) = (track.width, track.height);
+        TileBlend {
+            w,
+            h,
+            tiles: tile_plan(track),
+            data: vec![0u8; w * h],
+            pending_start: 0,
+            acc: Vec::new(),
+            wsum: Vec::new(),
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+        }
     }
 
-    /// Adds tile `i`'s probabilities (`padded_rows * w`, row-major).
-    fn add(&mut self, i: usize, probs: &[f32]) {
+    /// The tiles it blends (the track's [`tile_plan`]).
+    pub fn tiles(&self) -> &[Tile] {
+        &self.tiles
+    }
+
+    /// How many tiles are blended (every tile above the first missing one).
+    pub fn blended(&self) -> usize {
+        self.next
+    }
+
+    /// Adds tile `i`'s output (`padded_rows * width` probabilities, row-major, as
+    /// [`Model::run_tile`] returns them) and returns how many tiles are blended now.
+    /// Errors on a tile that is not in the plan, given twice, or of the wrong size.
+    pub fn add(&mut self, i: usize, probs: Vec<f32>) -> Result<usize> {
+        let Some(&tile) = self.tiles.get(i) else {
+            return Err(Error::bad_parameter(format!("tile {i} is not one of the track's {} tiles", self.tiles.len())));
+        };
+        if i < self.next || self.waiting.contains_key(&i) {
+            return Err(Error::bad_parameter(format!("tile {i} was given twice")));
+        }
+        if probs.len() != tile.padded_rows * self.w {
+            return Err(Error::bad_parameter(format!(
+                "tile {i}'s output has {} values, expected {} x {}",
+                probs.len(),
+                tile.padded_rows,
+                self.w
+            )));
+        }
+        self.waiting.insert(i, probs);
+        while let Some(p) = self.waiting.remove(&self.next) {
+            self.blend(self.next, &p);
+            self.next += 1;
+        }
+        Ok(self.next)
+    }
+
+    /// Blends tile `i`, the next in order.
+    fn blend(&mut self, i: usize, probs: &[f32]) {
         let (w, h, tile) = (self.w, self.h, self.tiles[i]);
         let needed = tile.start + tile.rows - self.pending_start;
         if self.acc.len() < needed * w {
@@ -380,8 +518,16 @@ impl<'a> Blend<'a> {
         self.pending_start += n_final;
     }
 
-    fn finish(self) -> ProbMap {
-        ProbMap { width: self.w, height: self.h, data: self.data }
+    /// The map, once every tile is blended.
+    pub fn finish(self) -> Result<ProbMap> {
+        if self.next < self.tiles.len() {
+            return Err(Error::model(format!(
+                "only {} of the track's {} tiles came back from the model",
+                self.next,
+                self.tiles.len()
+            )));
+        }
+        Ok(ProbMap { width: self.w, height: self.h, data: self.data })
     }
 }
 
@@ -478,9 +624,8 @@ mod tests {
         assert!(max < 0.25, "int8 and fp32 maps differ by up to {max}");
     }
 
-    #[test]
-    fn tiles_on_several_threads_give_the_same_map_bit_for_bit() {
-        // A 300 x 2,400 px scan with a wavy curve: about 4 tiles at the model width.
+    /// A 300 x 2,400 px scan with a wavy curve, prepared as a track: about 6 tiles at the model width.
+    fn wavy_track() -> Track {
         let (w, h) = (300u32, 2400u32);
         let mut data = vec![255u8; (w * h) as usize];
         for y in 0..h {
@@ -490,7 +635,12 @@ mod tests {
             }
         }
         let image = crate::decode::GrayImage { width: w, height: h, data };
-        let track = crate::preprocess::prepare_track(&image, 0.0, f64::from(w - 1), crate::MODEL_WIDTH).unwrap();
+        crate::preprocess::prepare_track(&image, 0.0, f64::from(w - 1), crate::MODEL_WIDTH).unwrap()
+    }
+
+    #[test]
+    fn tiles_on_several_threads_give_the_same_map_bit_for_bit() {
+        let track = wavy_track();
         assert!(tiles(track.height).len() >= 3, "{} rows", track.height);
         let model = Model::from_bytes(&repo_model("veernet-int8.onnx")).unwrap();
         let mut seen = Vec::new();
@@ -500,5 +650,87 @@ mod tests {
         let n = tiles(track.height).len();
         assert_eq!(seen, (1..=n).map(|d| (d, n)).collect::<Vec<_>>(), "progress in order, once per tile");
         assert!(one.data.iter().any(|&p| p > 128), "the model finds the curve");
+    }
+
+    #[test]
+    fn tiles_run_one_by_one_and_blended_in_any_order_give_segments_map_bit_for_bit() {
+        let track = wavy_track();
+        let model = Model::from_bytes(&repo_model("veernet-int8.onnx")).unwrap();
+        let plan = tile_plan(&track);
+        assert!(plan.len() >= 3, "{} tiles", plan.len());
+        // Each tile run on its own, as a tile worker does, given back last first.
+        let outputs: Vec<Vec<f32>> =
+            plan.iter().map(|&t| model.run_tile(&tile_input(&track, t), t.padded_rows, track.width).unwrap()).collect();
+        let mut blend = TileBlend::new(&track);
+        assert_eq!(blend.tiles(), &plan[..]);
+        for (i, out) in outputs.iter().enumerate().skip(1).rev() {
+            assert_eq!(blend.add(i, out.clone()).unwrap(), 0, "tile {i} waits for tile 0");
+        }
+        assert_eq!(blend.add(0, outputs[0].clone()).unwrap(), plan.len());
+        assert_eq!(blend.finish().unwrap(), segment(&track, &model, &mut |_, _| {}).unwrap());
+
+        // What a caller can get wrong is refused with what went wrong.
+        let mut blend = TileBlend::new(&track);
+        let msg = |e: Error| e.to_string();
+        assert!(msg(blend.add(plan.len(), outputs[0].clone()).unwrap_err()).contains("not one of the track's"));
+        assert!(msg(blend.add(0, vec![0.0; 16]).unwrap_err()).contains("expected"));
+        blend.add(1, outputs[1].clone()).unwrap();
+        assert!(msg(blend.add(1, outputs[1].clone()).unwrap_err()).contains("twice"));
+        let err = blend.finish().unwrap_err();
+        assert_eq!((err.kind(), err.to_string().contains("only 0 of")), ("model", true), "{err}");
+    }
+
+    #[test]
+    fn the_pipeline_runs_on_maps_whose_tiles_ran_elsewhere() {
+        let track = wavy_track();
+        let (w, h) = (300u32, 2400u32);
+        let image = {
+            let mut data = vec![255u8; (w * h) as usize];
+            for y in 0..h {
+                let x = 150.0 + 100.0 * (f64::from(y) / 90.0).sin();
+                for dx in -2..=2 {
+                    data[(y * w) as usize + (x as i64 + dx) as usize] = 0;
+                }
+            }
+            crate::decode::GrayImage { width: w, height: h, data }
+        };
+        let cal = crate::calibrate::Calibration::from_json(
+            r#"{"track": [0, 299], "scale": [0, 100], "depth": [[0, 1000], [2399, 1240]], "log": false}"#,
+        )
+        .unwrap();
+        let model = Model::from_bytes(&repo_model("veernet-int8.onnx")).unwrap();
+        let here = crate::pipeline::digitise(&image, &cal, &model, &mut |_| {}).unwrap();
+
+        model.run_tiles_elsewhere();
+        assert!(model.tiles_run_elsewhere());
+        // The first pass runs no tile: it records the track the run needs.
+        let err = crate::pipeline::digitise(&image, &cal, &model, &mut |_| {}).unwrap_err();
+        assert_eq!(err.kind(), "model");
+        let wanted = model.take_wanted();
+        assert_eq!(wanted, vec![track.clone()]);
+        let mut blend = TileBlend::new(&wanted[0]);
+        for (i, &t) in tile_plan(&wanted[0]).iter().enumerate() {
+            blend.add(i, model.run_tile(&tile_input(&wanted[0], t), t.padded_rows, track.width).unwrap()).unwrap();
+        }
+        let map = blend.finish().unwrap();
+        assert!(model.give_map(track.clone(), ProbMap { width: 1, height: 1, data: vec![0] }).is_err());
+        model.give_map(wanted[0].clone(), map).unwrap();
+        // The second pass traces on the given map: the same result as running the tiles here.
+        let mut infer = Vec::new();
+        let elsewhere = crate::pipeline::digitise(&image, &cal, &model, &mut |p| {
+            if p.stage == crate::pipeline::Stage::Infer {
+                infer.push((p.done, p.total));
+            }
+        })
+        .unwrap();
+        assert!(model.take_wanted().is_empty());
+        assert_eq!(elsewhere, here);
+        let n = tile_plan(&track).len();
+        assert_eq!(infer, vec![(0, n), (n, n)]);
+
+        model.run_tiles_here();
+        assert!(!model.tiles_run_elsewhere());
+        assert!(model.give_map(track.clone(), segment(&track, &model, &mut |_, _| {}).unwrap()).is_err());
+        assert_eq!(crate::pipeline::digitise(&image, &cal, &model, &mut |_| {}).unwrap(), here);
     }
 }
