@@ -1,7 +1,12 @@
 //! veer in the browser: a thin wasm-bindgen layer over the `veer` core.
 //!
-//! No DOM here. The web worker (`www/worker.js`) owns one [`Digitiser`] built
-//! from the model bytes; the page talks to the worker with messages. Results
+//! No DOM here. The web worker (`www/core/worker.js`) owns one [`Digitiser`] built
+//! from the model bytes; the page talks to the worker with messages. A run either
+//! happens in one call ([`Digitiser::run`], [`Digitiser::run_project`]) or staged,
+//! its tiles inferred on other workers: [`Digitiser::start_run`] /
+//! [`Digitiser::start_project`] give the tiles to infer, [`Digitiser::give_tile`] takes
+//! their outputs back (blended by the core), [`Digitiser::finish_run`] traces and answers
+//! as the one-call run does. Results
 //! cross into JS through serde-wasm-bindgen as plain objects; errors are JS
 //! `Error`s with a `kind` property (the core's error kinds: `bad_input`,
 //! `unsupported`, `limits`, `bad_parameter`, `model`, `no_curve`) and a message
@@ -16,9 +21,10 @@ use veer::digits::DigitReader;
 use veer::export::{write_log, Format, LasInfo, Log};
 use veer::layout::{Finding, Layout, ProjectInput};
 use veer::limits::Limits;
-use veer::model::Model;
+use veer::model::{tile_input, Model, TileBlend};
 use veer::pipeline::{curve_from_path, digitise, digitise_project, project_log, CurveRun, Progress};
 use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
+use veer::preprocess::Track;
 use veer::project::Project;
 use veer::propose::{propose, Proposal};
 
@@ -87,6 +93,106 @@ pub struct Digitiser {
     digits: Option<DigitReader>,
     image: Option<GrayImage>,
     limits: Limits,
+    /// The staged run in progress ([`Digitiser::start_run`]).
+    staged: Option<Staged>,
+}
+
+/// A run whose tiles are inferred elsewhere: what it digitises and the tracks whose
+/// tiles are awaited.
+struct Staged {
+    job: Job,
+    tracks: Vec<StagedTrack>,
+}
+
+enum Job {
+    Calibration(Calibration),
+    Project(Project),
+}
+
+struct StagedTrack {
+    /// The index of the project's curve it belongs to (0 for a calibration).
+    curve: usize,
+    track: Track,
+    blend: TileBlend,
+}
+
+/// What [`Digitiser::start_run`] answers: per track, the curve and the tiles' input sizes.
+#[derive(Serialize)]
+struct StagedPlan {
+    tracks: Vec<StagedPlanTrack>,
+}
+
+#[derive(Serialize)]
+struct StagedPlanTrack {
+    curve: usize,
+    /// Columns of every tile's input (the model width).
+    cols: usize,
+    /// Rows of each tile's input, top to bottom.
+    rows: Vec<usize>,
+}
+
+/// What [`Digitiser::give_tile`] answers: tiles of the curve's track blended so far.
+#[derive(Serialize)]
+struct Given {
+    curve: usize,
+    done: usize,
+    total: usize,
+}
+
+/// The stage of a progress event as the page's callback takes it.
+fn report_to(progress: &js_sys::Function, curve: Option<usize>, p: Progress) {
+    let mut args =
+        vec![JsValue::from_str(p.stage.name()), JsValue::from_f64(p.done as f64), JsValue::from_f64(p.total as f64)];
+    if let Some(c) = curve {
+        args.insert(0, JsValue::from_f64(c as f64));
+    }
+    let args: js_sys::Array = args.into_iter().collect();
+    // A throwing progress callback must not abort the run.
+    let _ = progress.apply(&JsValue::NULL, &args);
+}
+
+/// The tracks a job needs, recorded by running its pipeline with the model's tiles
+/// elsewhere (the pipeline stops at each track's inference; nothing is traced).
+fn record_tracks(
+    model: &Model,
+    image: &GrayImage,
+    job: &Job,
+    progress: &js_sys::Function,
+) -> Result<Vec<StagedTrack>, JsValue> {
+    let mut tracks: Vec<StagedTrack> = Vec::new();
+    let mut keep = |curve: usize, result: veer::Result<()>| -> Result<(), JsValue> {
+        let wanted = model.take_wanted();
+        if wanted.is_empty() {
+            // Not stopped for a track: a real error, or a curve with nothing to infer.
+            result.map_err(|e| js_error(&e))?;
+        }
+        for track in wanted {
+            if !tracks.iter().any(|t| t.track == track) {
+                tracks.push(StagedTrack { curve, blend: TileBlend::new(&track), track });
+            }
+        }
+        Ok(())
+    };
+    match job {
+        Job::Calibration(cal) => {
+            let result = digitise(image, cal, model, &mut |p| report_to(progress, None, p)).map(|_| ());
+            keep(0, result)?;
+        }
+        Job::Project(project) => {
+            // Curve by curve, each as a project of its own: a curve's pass stops at its track.
+            for (i, spec) in project.curves.iter().enumerate() {
+                if CurveRun::from_edited(spec).is_some() {
+                    continue;
+                }
+                let mut one = project.clone();
+                one.curves = vec![spec.clone()];
+                let result =
+                    digitise_project(image, &one, model, &mut |_, p| report_to(progress, Some(i), p)).map(|_| ());
+                keep(i, result)?;
+            }
+        }
+    }
+    Ok(tracks)
 }
 
 #[wasm_bindgen]
@@ -96,7 +202,7 @@ impl Digitiser {
     #[wasm_bindgen(constructor)]
     pub fn new(model_bytes: &[u8]) -> Result<Digitiser, JsValue> {
         let model = Model::from_bytes(model_bytes).map_err(|e| js_error(&e))?;
-        Ok(Digitiser { model, digits: None, image: None, limits: Limits::default() })
+        Ok(Digitiser { model, digits: None, image: None, limits: Limits::default(), staged: None })
     }
 
     /// Loads the depth-number reader (`models/digits.onnx` bytes) that [`Digitiser::propose`]
@@ -128,6 +234,7 @@ impl Digitiser {
     /// (`{format, width, height, bits_per_pixel, file_bytes}`).
     pub fn open(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         self.image = None;
+        self.staged = None;
         let info = probe_header(bytes).map_err(|e| js_error(&e))?;
         let image = decode(bytes, &self.limits).map_err(|e| js_error(&e))?;
         self.image = Some(image);
@@ -150,6 +257,7 @@ impl Digitiser {
     /// Forgets the open scan (frees its memory).
     pub fn close(&mut self) {
         self.image = None;
+        self.staged = None;
     }
 
     /// Runs the model on one preprocessed tile (`rows x cols`, both multiples of 16, ink = 1.0,
@@ -158,6 +266,119 @@ impl Digitiser {
     #[wasm_bindgen(js_name = inferTile)]
     pub fn infer_tile(&self, input: &[f32], rows: usize, cols: usize) -> Result<Vec<f32>, JsValue> {
         self.model.run_tile(input, rows, cols).map_err(|e| js_error(&e))
+    }
+
+    /// Optimises the model for `rows x cols` tiles now (a tile worker warming up for
+    /// [`full_tile_shape`]), so that its first tile does not pay for it.
+    #[wasm_bindgen(js_name = prepareTile)]
+    pub fn prepare_tile(&self, rows: usize, cols: usize) -> Result<(), JsValue> {
+        self.model.prepare(rows, cols).map_err(|e| js_error(&e))
+    }
+
+    /// Starts a staged run of `calibration` (as [`Digitiser::run`]) on the open scan: the
+    /// core prepares the track and plans its tiles, and answers
+    /// `{tracks: [{curve, cols, rows: [rows of each tile]}]}`; [`Digitiser::tile_input`]
+    /// gives each tile's input. `progress(stage, done, total)` as `run`'s.
+    #[wasm_bindgen(js_name = startRun)]
+    pub fn start_run(&mut self, calibration: JsValue, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let cal = calibration_from_js(calibration)?;
+        self.start(Job::Calibration(cal), progress)
+    }
+
+    /// Starts a staged run of a project (as [`Digitiser::run_project`]): one track per curve
+    /// to trace, answered as [`Digitiser::start_run`]'s with each track's curve index;
+    /// `progress(curve, stage, done, total)` as `runProject`'s.
+    #[wasm_bindgen(js_name = startProject)]
+    pub fn start_project(&mut self, project: JsValue, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let project = project_from_js(project)?;
+        self.start(Job::Project(project), progress)
+    }
+
+    fn start(&mut self, job: Job, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        self.staged = None;
+        let image = self
+            .image
+            .as_ref()
+            .ok_or_else(|| error_with_kind("bad_parameter", "no scan is open: open a scan before running"))?;
+        self.model.run_tiles_elsewhere();
+        let tracks = record_tracks(&self.model, image, &job, progress);
+        self.model.run_tiles_here();
+        let tracks = tracks?;
+        let plan = StagedPlan {
+            tracks: tracks
+                .iter()
+                .map(|t| StagedPlanTrack {
+                    curve: t.curve,
+                    cols: t.track.width,
+                    rows: t.blend.tiles().iter().map(|tile| tile.padded_rows).collect(),
+                })
+                .collect(),
+        };
+        self.staged = Some(Staged { job, tracks });
+        to_js(&plan)
+    }
+
+    /// The input of tile `tile` of the staged run's track `track` (`rows x cols` as the plan
+    /// says, ink = 1.0, row-major): what [`Digitiser::infer_tile`] takes on a tile worker.
+    #[wasm_bindgen(js_name = tileInput)]
+    pub fn tile_input(&self, track: usize, tile: usize) -> Result<Vec<f32>, JsValue> {
+        let t = self.staged_track(track)?;
+        let tile = *t.blend.tiles().get(tile).ok_or_else(|| {
+            error_with_kind(
+                "bad_parameter",
+                &format!("tile {tile} is not one of the track's {} tiles", t.blend.tiles().len()),
+            )
+        })?;
+        Ok(tile_input(&t.track, tile))
+    }
+
+    /// Gives back the output of tile `tile` of track `track` (what `inferTile` returned), in
+    /// any order; the core blends it into the track's map. Answers `{curve, done, total}`:
+    /// the tiles of that track blended so far.
+    #[wasm_bindgen(js_name = giveTile)]
+    pub fn give_tile(&mut self, track: usize, tile: usize, output: Vec<f32>) -> Result<JsValue, JsValue> {
+        self.staged_track(track)?;
+        let t = self.staged.as_mut().and_then(|s| s.tracks.get_mut(track)).ok_or_else(no_staged_run)?;
+        let done = t.blend.add(tile, output).map_err(|e| js_error(&e))?;
+        to_js(&Given { curve: t.curve, done, total: t.blend.tiles().len() })
+    }
+
+    /// Finishes the staged run once every tile was given: traces on the blended maps and
+    /// answers as [`Digitiser::run`] (a calibration) or [`Digitiser::run_project`] (a project)
+    /// would have, with the same progress callback.
+    #[wasm_bindgen(js_name = finishRun)]
+    pub fn finish_run(&mut self, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let staged = self.staged.take().ok_or_else(no_staged_run)?;
+        let image = self.open_image()?;
+        self.model.run_tiles_elsewhere();
+        let out = (|| {
+            for t in staged.tracks {
+                let map = t.blend.finish().map_err(|e| js_error(&e))?;
+                self.model.give_map(t.track, map).map_err(|e| js_error(&e))?;
+            }
+            match &staged.job {
+                Job::Calibration(cal) => digitise(image, cal, &self.model, &mut |p| report_to(progress, None, p))
+                    .map_err(|e| js_error(&e))
+                    .and_then(|out| to_js(&out)),
+                Job::Project(project) => {
+                    digitise_project(image, project, &self.model, &mut |i, p| report_to(progress, Some(i), p))
+                        .map_err(|e| js_error(&e))
+                        .and_then(|out| to_js(&out))
+                }
+            }
+        })();
+        self.model.run_tiles_here();
+        out
+    }
+
+    fn staged_track(&self, track: usize) -> Result<&StagedTrack, JsValue> {
+        let staged = self.staged.as_ref().ok_or_else(no_staged_run)?;
+        staged.tracks.get(track).ok_or_else(|| {
+            error_with_kind(
+                "bad_parameter",
+                &format!("track {track} is not one of the run's {} tracks", staged.tracks.len()),
+            )
+        })
     }
 
     /// Digitises one track of the open scan. `calibration` is the core's
@@ -237,6 +458,17 @@ impl Digitiser {
             .as_ref()
             .ok_or_else(|| error_with_kind("bad_parameter", "no scan is open: open a scan before running"))
     }
+}
+
+fn no_staged_run() -> JsValue {
+    error_with_kind("bad_parameter", "no staged run is in progress: call startRun or startProject first")
+}
+
+/// The input size of a full tile, `[rows, cols]`: the shape a tile worker prepares
+/// ([`Digitiser::prepare_tile`]) before its first run.
+#[wasm_bindgen(js_name = fullTileShape)]
+pub fn full_tile_shape() -> Vec<u32> {
+    vec![veer::preprocess::TILE_ROWS as u32, veer::MODEL_WIDTH as u32]
 }
 
 /// The largest scan, in bytes, one cloud request carries.

@@ -8,7 +8,7 @@
 // other's scans. The first worker downloads the model; more workers start only
 // once it sits in Cache Storage, so the model crosses the network once.
 
-import { VeerClient, Cancelled } from '../www/core/client.js';
+import { VeerClient, Cancelled, defaultTileWorkers } from '../www/core/client.js';
 import { runProject } from '../www/core/run.js';
 import { ScanViewer } from '../www/view/viewer.js';
 import { PathEditor } from '../www/view/editor.js';
@@ -44,6 +44,8 @@ class Pool {
       wasmUrl: this.urls.wasm,
       modelUrl: this.urls.model,
       manifestUrl: this.urls.manifest || undefined,
+      // The cores shared among the pool's clients: each runs its tiles on its share.
+      tileWorkers: Math.max(1, Math.floor(defaultTileWorkers() / this.size)),
     });
     this.clients.push(client);
     return client;

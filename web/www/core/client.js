@@ -1,6 +1,10 @@
 // The page's side of the worker: typed requests with promises, progress
 // callbacks, cancel (terminates the worker; the next request starts a fresh one,
 // which reads the model from Cache Storage), and the cloud fallback over HTTP.
+// With more than one tile worker (`tileWorkers`, by default one per core up to
+// MAX_TILE_WORKERS) a run is staged: the main worker decodes, prepares, blends and
+// traces, and the tiles are inferred on a pool of tile workers, each holding the
+// model from the bytes the main worker loaded (downloaded and cached once).
 // The protocol's types are below (JSDoc, checked by tsc in scripts/build-widget);
 // worker.js answers each request type with the type its method here returns.
 
@@ -50,6 +54,18 @@ export class Cancelled extends Error {
 const SPEED_KEY = 'veer.model_px_per_s';
 
 /**
+ * The most tile workers one client runs. Each holds its own wasm instance and model (about
+ * 60-90 MB of memory), and the main worker's decode, prepare and trace do not spread: past
+ * four workers a scan gains little on the devices measured (BENCHMARKS.md, section 5).
+ */
+export const MAX_TILE_WORKERS = 4;
+
+/** Tile workers for this device: one per core (`hardwareConcurrency`), at most MAX_TILE_WORKERS. */
+export function defaultTileWorkers() {
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_TILE_WORKERS));
+}
+
+/**
  * This device's budget for the core's planner: half the memory the browser
  * reports (Chrome caps deviceMemory at 8), never more than wasm32's practical
  * 2 GiB, or `memoryBytes` when the embedding page sets one; the cores; a 300 s
@@ -91,10 +107,19 @@ export class VeerClient {
    * @param {string|URL} [opts.digitsUrl] the depth-number reader (models/digits.onnx)
    * @param {string|URL} [opts.digitsManifestUrl] its {file, sha256, bytes}
    * @param {string|URL} [opts.fallbackUrl] POST endpoint of the cloud fallback
+   * @param {number} [opts.tileWorkers] workers that infer a run's tiles (default `defaultTileWorkers()`,
+   *   at most MAX_TILE_WORKERS, and never more than a run has tiles); 1 runs everything in the main worker
    */
   constructor(opts) {
     this.opts = opts;
+    this.tileWorkers = Math.max(1, Math.min(Math.floor(opts.tileWorkers ?? defaultTileWorkers()) || 1, MAX_TILE_WORKERS));
     this.worker = null;
+    /** @type {Worker[]} the tile workers (started with the main worker when `tileWorkers` > 1) */
+    this.pool = [];
+    /** @type {Promise<unknown> | null} */
+    this.poolReady = null;
+    /** @type {Uint8Array | null} the model's bytes, as the main worker loaded them, for the tile workers */
+    this.modelData = null;
     this.nextId = 1;
     this.pending = new Map();
     /** @type {WorkerInfo | null} */
@@ -123,7 +148,14 @@ export class VeerClient {
       modelUrl: String(this.opts.modelUrl),
       manifestUrl: this.opts.manifestUrl ? String(this.opts.manifestUrl) : null,
       wasmUrl: String(this.opts.wasmUrl),
-    }, (p) => this.onModelProgress(p)).then((info) => {
+      share: this.tileWorkers > 1,
+    }, (p) => this.onModelProgress(p)).then((/** @type {WorkerInfo & {model?: Uint8Array}} */ answer) => {
+      const { model, ...info } = answer;
+      if (model) {
+        this.modelData = model;
+        // The tile workers start now, so that they are ready when the first scan is.
+        this._startPool();
+      }
       this.info = info;
       return info;
     });
@@ -131,10 +163,36 @@ export class VeerClient {
     this.initialised.catch(() => this._kill());
   }
 
+  /** Starts the tile workers, each with the model's bytes (copied; nothing is downloaded again). */
+  _startPool() {
+    this._killPool();
+    for (let k = 0; k < this.tileWorkers; k++) {
+      const worker = new Worker(this.opts.workerUrl, { type: 'module', name: `veer-tiles-${k + 1}` });
+      worker.onmessage = (e) => this._receive(e.data);
+      worker.onerror = (e) => {
+        e.preventDefault();
+        this._failAll(new WorkerCrashed(`a tile worker stopped unexpectedly (${e.message || 'worker error'}); the run was stopped`));
+      };
+      worker.onmessageerror = () => this._failAll(new WorkerCrashed('a message from a tile worker could not be read'));
+      this.pool.push(worker);
+    }
+    const model = this.modelData;
+    const wasmUrl = String(this.opts.wasmUrl);
+    this.poolReady = Promise.all(this.pool.map((w) => this._requestTo(w, 'tileInit', { wasmUrl, model })));
+    this.poolReady.catch(() => {}); // reported to the run that awaits it
+  }
+
+  _killPool() {
+    for (const w of this.pool) w.terminate();
+    this.pool = [];
+    this.poolReady = null;
+  }
+
   _kill() {
     if (this.worker) this.worker.terminate();
     this.worker = null;
     this.initialised = null;
+    this._killPool();
   }
 
   _failAll(error) {
@@ -167,11 +225,74 @@ export class VeerClient {
    * @returns {Promise<any>}
    */
   _request(type, payload, onProgress, transfer) {
+    return this._requestTo(this.worker, type, payload, onProgress, transfer);
+  }
+
+  /**
+   * One request to `worker` (the main worker or a tile worker); answers share one id space.
+   * @param {Worker | null} worker
+   * @param {string} type
+   * @param {object} payload
+   * @param {(p: Progress) => void} [onProgress]
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<any>}
+   */
+  _requestTo(worker, type, payload, onProgress, transfer) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (!worker) {
+        reject(new Cancelled());
+        return;
+      }
       this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ id, type, ...payload }, transfer || []);
+      worker.postMessage({ id, type, ...payload }, transfer || []);
     });
+  }
+
+  /**
+   * A staged run: the main worker prepares the tracks and plans their tiles (`start`), the
+   * tile workers infer them, the main worker blends each output as it comes and then
+   * traces (`finishRun`). Answers as the one-call run does; progress reports tiles blended.
+   * @param {'startRun' | 'startProject'} start
+   * @param {object} payload
+   * @param {(p: Progress) => void} [onProgress]
+   * @returns {Promise<any>}
+   */
+  async _staged(start, payload, onProgress) {
+    const plan = await this._request(start, payload, onProgress);
+    /** @type {Array<{track: number, tile: number, rows: number, cols: number, input: Float32Array}>} */
+    const jobs = [];
+    plan.tracks.forEach((/** @type {{curve: number, cols: number, rows: number[]}} */ t, /** @type {number} */ track) =>
+      t.rows.forEach((rows, tile) => jobs.push({ track, tile, rows, cols: t.cols, input: plan.inputs[track][tile] })),
+    );
+    if (jobs.length) {
+      if (!this.poolReady) this._startPool();
+      await this.poolReady;
+      let next = 0;
+      let failed = false;
+      const work = async (/** @type {Worker} */ worker) => {
+        try {
+          while (!failed && next < jobs.length) {
+            const job = jobs[next++];
+            const output = await this._requestTo(worker, 'infer', { rows: job.rows, cols: job.cols, input: job.input }, undefined, [job.input.buffer]);
+            const given = await this._request('giveTile', { track: job.track, tile: job.tile, output }, undefined, [output.buffer]);
+            const p = { stage: 'infer', done: given.done, total: given.total };
+            onProgress?.(start === 'startProject' ? { curve: given.curve, ...p } : p);
+          }
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      };
+      try {
+        await Promise.all(this.pool.slice(0, Math.min(this.pool.length, jobs.length)).map(work));
+      } catch (e) {
+        // A tile worker that failed (out of memory, say) is not trusted again: the next run starts fresh ones.
+        if (e.kind !== 'cancelled' && e.kind !== 'worker_crashed') this._killPool();
+        throw e;
+      }
+    }
+    return this._request('finishRun', {}, onProgress);
   }
 
   /**
@@ -218,6 +339,7 @@ export class VeerClient {
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
     }
+    if (this.tileWorkers > 1) return this._staged('startRun', { calibration }, onProgress);
     return this._call('run', { calibration }, onProgress);
   }
 
@@ -237,6 +359,7 @@ export class VeerClient {
       await this._call('open', { bytes: this.scanBytes.slice(0), pixels: false }, onProgress);
       this.scanOpen = true;
     }
+    if (this.tileWorkers > 1) return this._staged('startProject', { project }, onProgress);
     return this._call('runProject', { project }, onProgress);
   }
 

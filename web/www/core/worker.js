@@ -1,7 +1,19 @@
 // The web worker that owns the wasm instance, the model and the open scan.
 // One job at a time; the page cancels a job by terminating this worker.
+// The same script runs as a tile worker (client.js's pool): it holds the model only
+// and infers the tiles of staged runs ('tileInit', 'infer').
 //
-// Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl}
+// Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl, share}
+//                 -> {precision, fromCache, modelBytes, sha256, model?} (`model`: the bytes, with `share`,
+//                 for the tile workers: the model is downloaded and cached once)
+//               {id, type: 'tileInit', wasmUrl, model} -> {precision}: a tile worker, the model from its bytes,
+//                 prepared for a full tile
+//               {id, type: 'infer', rows, cols, input} -> the tile's output (Float32Array), on a tile worker
+//               {id, type: 'startRun', calibration} | {id, type: 'startProject', project}
+//                 -> {tracks: [{curve, cols, rows: [rows of each tile]}], inputs: [[Float32Array per tile]]}
+//                 (a staged run: the core prepares the tracks and plans their tiles)
+//               {id, type: 'giveTile', track, tile, output} -> {curve, done, total}: the core blends a tile's output
+//               {id, type: 'finishRun'}              -> as 'run' or 'runProject': the core traces on the blended maps
 //               {id, type: 'loadDigits', digitsUrl, digitsManifestUrl} -> {fromCache, bytes}
 //                 (the depth-number reader, loaded once and cached like the model)
 //               {id, type: 'propose'}                -> the core's proposal for the open scan
@@ -40,7 +52,16 @@ async function initialise(msg, post) {
     post({ type: 'progress', stage: 'model', done: loaded, total }),
   );
   digitiser = new veer.Digitiser(model.bytes);
-  return { precision: digitiser.precision, fromCache: model.fromCache, modelBytes: model.bytes.byteLength, sha256: model.sha256 };
+  const info = { precision: digitiser.precision, fromCache: model.fromCache, modelBytes: model.bytes.byteLength, sha256: model.sha256 };
+  return msg.share ? { ...info, model: model.bytes } : info;
+}
+
+/** A progress callback for the core: `(stage, done, total)`, or `(curve, stage, done, total)` for a project. */
+function progressTo(post) {
+  return (...a) =>
+    a.length === 4
+      ? post({ type: 'progress', curve: a[0], stage: a[1], done: a[2], total: a[3] })
+      : post({ type: 'progress', stage: a[0], done: a[1], total: a[2] });
 }
 
 async function handle(msg, post) {
@@ -53,6 +74,43 @@ async function handle(msg, post) {
         ready = null; // let the next init retry (e.g. after a network failure)
         throw e;
       }
+    case 'tileInit':
+      if (!ready) {
+        ready = (async () => {
+          await init({ module_or_path: msg.wasmUrl });
+          digitiser = new veer.Digitiser(msg.model);
+          const [rows, cols] = veer.fullTileShape();
+          digitiser.prepareTile(rows, cols); // the plan of a full tile, before the first run
+          return { precision: digitiser.precision };
+        })();
+      }
+      return ready;
+    case 'infer': {
+      await ready;
+      const output = digitiser.inferTile(msg.input, msg.rows, msg.cols);
+      return { result: output, transfer: [output.buffer] };
+    }
+    case 'startRun':
+    case 'startProject': {
+      await ready;
+      const plan =
+        msg.type === 'startRun'
+          ? digitiser.startRun(msg.calibration, progressTo(post))
+          : digitiser.startProject(msg.project, progressTo(post));
+      const inputs = plan.tracks.map((t, track) => t.rows.map((_, tile) => digitiser.tileInput(track, tile)));
+      return { result: { tracks: plan.tracks, inputs }, transfer: inputs.flat().map((a) => a.buffer) };
+    }
+    case 'giveTile':
+      await ready;
+      return digitiser.giveTile(msg.track, msg.tile, msg.output);
+    case 'finishRun': {
+      await ready;
+      // Prepare and infer were reported as they happened: the finish reports the trace and the export.
+      const report = progressTo((m) => (m.stage === 'prepare' || m.stage === 'infer' ? undefined : post(m)));
+      const out = digitiser.finishRun(report);
+      out.memory = veer.wasmMemoryBytes();
+      return out;
+    }
     case 'open': {
       await ready;
       post({ type: 'progress', stage: 'decode', done: 0, total: 1 });
