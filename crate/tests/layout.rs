@@ -39,6 +39,10 @@ struct Print {
     wobble: f64,
     /// Pixels per unit of a 200-dpi layout.
     k: f64,
+    /// Half the width of the tracks' edges, in units of a 200-dpi layout (a track's midline
+    /// and a log track's decades are 1, its other lines 0.5); kinney-heinen-1-4's edges are
+    /// heavier than its midlines, and two tracks sharing an edge are told apart by it.
+    edge_half: f64,
 }
 
 impl Print {
@@ -60,19 +64,33 @@ impl Print {
     }
 }
 
-fn grid_lines(t: &TrackSpec) -> Vec<(f64, bool)> {
+/// How heavy a vertical line is drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum Line {
+    Light,
+    /// A linear track's midline, a log track's decade.
+    Major,
+    Edge,
+}
+
+fn grid_lines(t: &TrackSpec) -> Vec<(f64, Line)> {
+    let edge_or = |at_edge: bool, other: Line| if at_edge { Line::Edge } else { other };
     match t.kind {
-        Kind::Linear(n) => {
-            (0..=n).map(|i| (t.left + t.width * i as f64 / n as f64, i == 0 || i == n || 2 * i == n)).collect()
-        }
+        Kind::Linear(n) => (0..=n)
+            .map(|i| {
+                let line = edge_or(i == 0 || i == n, if 2 * i == n { Line::Major } else { Line::Light });
+                (t.left + t.width * i as f64 / n as f64, line)
+            })
+            .collect(),
         Kind::Log(d) => {
             let mut v = Vec::new();
             for e in 0..d {
                 for m in 1..=9 {
-                    v.push((t.left + t.width * ((m as f64).log10() + e as f64) / d as f64, m == 1));
+                    let line = edge_or(e == 0 && m == 1, if m == 1 { Line::Major } else { Line::Light });
+                    v.push((t.left + t.width * ((m as f64).log10() + e as f64) / d as f64, line));
                 }
             }
-            v.push((t.left + t.width, true));
+            v.push((t.left + t.width, Line::Edge));
             v
         }
     }
@@ -96,8 +114,13 @@ fn render(p: &Print) -> GrayImage {
     // Vertical lines by unrotated column, horizontal by unrotated row.
     let mut vmask = vec![false; (w as f64 * res) as usize + 8];
     for t in &p.tracks {
-        for (u, heavy) in grid_lines(t) {
-            let half = if heavy { 1.0 * k } else { 0.5 * k }.max(0.5);
+        for (u, line) in grid_lines(t) {
+            let half = match line {
+                Line::Light => 0.5 * k,
+                Line::Major => 1.0 * k,
+                Line::Edge => p.edge_half * k,
+            }
+            .max(0.5);
             let (a, b) = (((u - half) * res).round() as isize, ((u + half) * res).round() as isize);
             for i in a.max(0)..b.min(vmask.len() as isize) {
                 vmask[i as usize] = true;
@@ -182,16 +205,21 @@ fn render(p: &Print) -> GrayImage {
     GrayImage { width: w as u32, height: h as u32, data }
 }
 
+/// A layout: its name, its tracks (in 200-dpi columns) and its edges' half width.
+type LayoutSpec = (&'static str, Vec<TrackSpec>, f64);
+/// A print of layout `.0`: (layout, dpi, angle, gray, border, wobble).
+type Case = (usize, f64, f64, bool, bool, f64);
+
 fn prints() -> Vec<Print> {
-    let mut out = Vec::new();
-    let layouts: Vec<(&str, Vec<TrackSpec>)> = vec![
-        ("1 track", vec![TrackSpec { left: 100.0, width: 500.0, kind: Kind::Linear(10) }]),
+    let layouts: Vec<LayoutSpec> = vec![
+        ("1 track", vec![TrackSpec { left: 100.0, width: 500.0, kind: Kind::Linear(10) }], 1.0),
         (
             "2 tracks",
             vec![
                 TrackSpec { left: 60.0, width: 500.0, kind: Kind::Linear(10) },
                 TrackSpec { left: 710.0, width: 500.0, kind: Kind::Log(4) },
             ],
+            1.0,
         ),
         (
             "3 tracks",
@@ -200,6 +228,7 @@ fn prints() -> Vec<Print> {
                 TrackSpec { left: 710.0, width: 500.0, kind: Kind::Log(4) },
                 TrackSpec { left: 1250.0, width: 400.0, kind: Kind::Linear(10) },
             ],
+            1.0,
         ),
     ];
     let cases = [
@@ -218,9 +247,48 @@ fn prints() -> Vec<Print> {
         (2, 150.0, 1.0, false, false, 0.0),
         (2, 200.0, 0.0, false, true, 15.0),
     ];
-    for (li, dpi, angle, gray, border, wobble) in cases {
+    build(&layouts, &cases)
+}
+
+/// Prints of two tracks side by side sharing an edge, right of a depth column: a linear track
+/// next to a log one (the full-size render's tracks 2 and 3; here with edges as heavy as the
+/// linear track's midline and the log track's decades, so only the change of grid tells them
+/// apart), and two linear tracks with a shared edge heavier than their midlines
+/// (kinney-heinen-1-4's tracks 2 and 3: 3-px edges, 2-px midlines, 1-px grid); and a wide
+/// 20-division track whose midline is as heavy as its edges, which stays one track.
+fn shared_edge_prints() -> Vec<Print> {
+    let lin = |left: f64| TrackSpec { left, width: 500.0, kind: Kind::Linear(10) };
+    let layouts: Vec<LayoutSpec> = vec![
+        (
+            "linear next to log",
+            vec![lin(60.0), lin(710.0), TrackSpec { left: 1210.0, width: 500.0, kind: Kind::Log(4) }],
+            1.0,
+        ),
+        ("linear next to linear, heavier shared edge", vec![lin(60.0), lin(710.0), lin(1210.0)], 1.5),
+        (
+            "wide 20-division track",
+            vec![lin(60.0), TrackSpec { left: 710.0, width: 1000.0, kind: Kind::Linear(20) }],
+            1.0,
+        ),
+    ];
+    let cases = [
+        (0, 200.0, 0.5, false, false, 0.0),
+        (0, 300.0, 0.0, true, false, 0.0),
+        (1, 200.0, 0.0, false, false, 0.0),
+        // At 150 dpi the midline (1.5 px) is drawn no heavier than the 1-px grid once turned,
+        // and the two tracks are taken for one: the rule needs a midline heavier than the grid.
+        (1, 300.0, 1.0, true, false, 0.0),
+        (2, 200.0, 0.0, false, false, 0.0),
+        (2, 200.0, 1.0, true, false, 0.0),
+    ];
+    build(&layouts, &cases)
+}
+
+fn build(layouts: &[LayoutSpec], cases: &[Case]) -> Vec<Print> {
+    let mut out = Vec::new();
+    for &(li, dpi, angle, gray, border, wobble) in cases {
         let k: f64 = dpi / 200.0;
-        let (name, tracks) = &layouts[li];
+        let (name, tracks, edge_half) = &layouts[li];
         let right = tracks.iter().map(|t| t.left + t.width).fold(0.0, f64::max);
         let tracks: Vec<TrackSpec> =
             tracks.iter().map(|t| TrackSpec { left: t.left * k, width: t.width * k, kind: t.kind }).collect();
@@ -240,6 +308,7 @@ fn prints() -> Vec<Print> {
             border,
             wobble: wobble * k,
             k,
+            edge_half: *edge_half,
         });
     }
     out
@@ -322,8 +391,18 @@ fn check(p: &Print, l: &Layout) -> Vec<String> {
 
 #[test]
 fn rendered_prints_give_their_geometry() {
+    check_all(prints());
+}
+
+/// Two tracks sharing an edge are two tracks; a wide track is one.
+#[test]
+fn tracks_sharing_an_edge_are_told_apart() {
+    check_all(shared_edge_prints());
+}
+
+fn check_all(prints: Vec<Print>) {
     let mut failed = Vec::new();
-    for p in prints() {
+    for p in prints {
         let img = render(&p);
         let t = std::time::Instant::now();
         let l = layout::find(&img).expect("layout");

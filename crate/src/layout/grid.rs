@@ -49,14 +49,18 @@ fn score(found: &[f64], expected: &[f64], px: f64) -> f64 {
     }
 }
 
-/// The grid of a track whose lines lie at frame columns `us` (its two edges included).
-pub(super) fn classify(us: &[f64]) -> Finding<Grid> {
-    let (Some(&l), Some(&r)) = (us.first(), us.last()) else {
-        return Finding::Absent("the track has no lines".into());
-    };
+/// The best linear model of some lines: `(divisions, score)`.
+type LinearFit = (usize, f64);
+/// The best log model of some lines: `(decades, start mantissa, score)`.
+type LogFit = (usize, u32, f64);
+
+/// The best linear and log models of lines at frame columns `us` (the two edges included);
+/// `None` when the edges coincide or there are no lines.
+fn models(us: &[f64]) -> Option<(LinearFit, LogFit)> {
+    let (&l, &r) = (us.first()?, us.last()?);
     let px = r - l;
     if px <= 0.0 {
-        return Finding::Absent("the track's edges coincide".into());
+        return None;
     }
     let found: Vec<f64> = us.iter().map(|&u| (u - l) / px).collect();
     let mut linear = (0usize, 0.0f64);
@@ -76,6 +80,23 @@ pub(super) fn classify(us: &[f64]) -> Finding<Grid> {
             }
         }
     }
+    Some((linear, log))
+}
+
+/// The score of the best grid model (linear or log) of lines at frame columns `us` (0 when
+/// there is none).
+pub(super) fn best_score(us: &[f64]) -> f64 {
+    models(us).map_or(0.0, |(linear, log)| linear.1.max(log.2))
+}
+
+/// The grid of a track whose lines lie at frame columns `us` (its two edges included).
+pub(super) fn classify(us: &[f64]) -> Finding<Grid> {
+    if us.is_empty() {
+        return Finding::Absent("the track has no lines".into());
+    }
+    let Some((linear, log)) = models(us) else {
+        return Finding::Absent("the track's edges coincide".into());
+    };
     let (kind, best, other) = if log.2 > linear.1 {
         (GridKind::Log { decades: log.0, start_mantissa: log.1 }, log.2, linear.1)
     } else {

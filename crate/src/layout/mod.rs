@@ -11,7 +11,7 @@
 //! | 2 | [`skew`] | the slope of the vertical lines (bands) and of the horizontal ones (strips), by projection |
 //! | 3 | [`drift`] | a frame in which the vertical lines stand upright: the rotation and each block's wobble |
 //! | 4 | [`vertical`] | the vertical lines: peaks per block, linked across blocks, fitted with straight lines |
-//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines: runs of them are the tracks |
+//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines: runs of them are the tracks, split where two share an edge |
 //! | 6 | [`grid`] | each track's grid: linear with `n` divisions, or logarithmic with `d` decades |
 //! | 7 | [`depth_lines`] | the depth lines inside the tracks: rows, weight classes, spacing |
 //!
@@ -319,7 +319,7 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
     let u_ref = (lines[0].u + lines[lines.len() - 1].u) / 2.0;
     let intervals = tracks::intervals(img, ink.threshold, &frame, &tilt, u_ref, &lines);
     let (ruled, reference) = tracks::ruled(&intervals);
-    let runs = tracks::runs(&ruled);
+    let runs = tracks::split_shared_edges(&tracks::runs(&ruled), &lines);
     if runs.is_empty() {
         let why = if reference == 0.0 {
             format!(

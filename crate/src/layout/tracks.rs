@@ -3,11 +3,16 @@
 //! tracks holds the depth numbers and no grid. For each interval between two neighbouring
 //! lines, the share of its columns dark is measured on every row, along the depth lines'
 //! slope; an interval is ruled when it holds at least [`RULED_SHARE`] of the horizontal lines
-//! per row of the most-ruled intervals. Runs of ruled intervals are the tracks.
+//! per row of the most-ruled intervals. Runs of ruled intervals are the tracks, split where
+//! two tracks share an edge ([`split_shared_edges`]).
 
 use super::drift::Frame;
+use super::grid::best_score;
 use super::skew::Tilt;
-use super::tune::{MAX_DEPTH_LINE_ROWS, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_SHARE, STRIP_COLS};
+use super::tune::{
+    MAX_DEPTH_LINE_ROWS, MIN_GRID_SCORE, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_SHARE, SHARED_EDGE_RATIO,
+    SHARED_EDGE_SHARE, SPLIT_GRID_GAIN, STRIP_COLS,
+};
 use super::vertical::VLine;
 use crate::decode::GrayImage;
 
@@ -160,6 +165,83 @@ pub(super) fn runs(ruled: &[bool]) -> Vec<(usize, usize)> {
         }
         if k - start >= MIN_TRACK_DIVISIONS {
             out.push((start, k));
+        }
+    }
+    out
+}
+
+/// Median of `v` (0 when empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Where a run of ruled intervals (lines `a..=b`) holds two tracks side by side, sharing an
+/// edge, the line between them (see [`split_shared_edges`]).
+fn shared_edge(a: usize, b: usize, lines: &[VLine]) -> Option<usize> {
+    let first = a + MIN_TRACK_DIVISIONS;
+    let last = b.checked_sub(MIN_TRACK_DIVISIONS)?;
+    let inks = |from: usize, to: usize, but: usize| -> Vec<f64> {
+        (from + 1..to).filter(|&i| i != but).map(|i| lines[i].ink).collect()
+    };
+    let us = |from: usize, to: usize| lines[from..=to].iter().map(|l| l.u).collect::<Vec<_>>();
+    // A major line: heavier than the other lines of its track (a midline, a decade).
+    let has_major = |from: usize, to: usize| {
+        let v = inks(from, to, usize::MAX);
+        v.iter().copied().fold(0.0, f64::max) >= SHARED_EDGE_RATIO * median(v)
+    };
+    let whole = best_score(&us(a, b));
+    let mut best: Option<(usize, f64)> = None;
+    for k in first..=last {
+        let ink = lines[k].ink;
+        let others = inks(a, b, k);
+        // As heavy as the run's edges, and heavier than its grid.
+        if ink < SHARED_EDGE_SHARE * lines[a].ink.min(lines[b].ink) || ink < SHARED_EDGE_RATIO * median(others.clone())
+        {
+            continue;
+        }
+        let (left, right) = (best_score(&us(a, k)), best_score(&us(k, b)));
+        if left < MIN_GRID_SCORE || right < MIN_GRID_SCORE {
+            continue;
+        }
+        let gain = left.min(right) - whole;
+        // The grid changes there: each side fits a grid of its own better than the whole
+        // fits one.
+        let grid_changes = gain >= SPLIT_GRID_GAIN;
+        // Each side is a track of one structure: the line is the run's heaviest by the ratio,
+        // and each side has a major line of its own.
+        let repeated = others.iter().all(|&o| ink >= SHARED_EDGE_RATIO * o) && has_major(a, k) && has_major(k, b);
+        if (grid_changes || repeated) && best.is_none_or(|(_, g)| gain > g) {
+            best = Some((k, gain));
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// Runs of ruled intervals split where two tracks share an edge. A run of ruled intervals
+/// is one track unless an inner line is as heavy as the run's edges (at least
+/// [`SHARED_EDGE_SHARE`] of the lighter one) and [`SHARED_EDGE_RATIO`] times the run's other
+/// lines (their median), and either the grid changes there (each side fits a grid of its own
+/// by [`SPLIT_GRID_GAIN`] better than the whole: linear next to log, as on the full-size
+/// render) or each side repeats a track's structure (the line is the run's heaviest by
+/// [`SHARED_EDGE_RATIO`], and each side has a midline or decade lines heavier than its other
+/// lines: two 10-division tracks, as on kinney-heinen-1-4). A wide track whose midline is
+/// as heavy as its edges, or a log track whose decades are, is not split: its halves have no
+/// major line of their own and fit their grids no better than the whole. Each side keeps at
+/// least [`MIN_TRACK_DIVISIONS`] intervals.
+pub(super) fn split_shared_edges(runs: &[(usize, usize)], lines: &[VLine]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(usize, usize)> = runs.iter().rev().copied().collect();
+    while let Some((a, b)) = todo.pop() {
+        match shared_edge(a, b, lines) {
+            Some(k) => {
+                todo.push((k, b));
+                todo.push((a, k));
+            }
+            None => out.push((a, b)),
         }
     }
     out

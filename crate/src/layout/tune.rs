@@ -131,3 +131,20 @@ pub const MAX_MISSING_LINES: usize = 4;
 pub const SPACING_TOL: f64 = 0.15;
 /// Fewest depth lines of a section (kinney-heinen-1-4's header boxes make runs of a few).
 pub const MIN_SECTION_LINES: usize = 20;
+
+/// An inner line of a run of ruled intervals may be an edge two tracks share when its ink per
+/// row is at least this share of the lighter of the run's edges: kinney-heinen-1-4's edges
+/// and the line between its tracks 2 and 3 are all 3 px (its right edge, on the scan's last
+/// columns, 2 px); the full-size render's track edges are 3 px.
+pub const SHARED_EDGE_SHARE: f64 = 0.8;
+
+/// ... and at least this many times the median of the run's other lines (kinney-heinen-1-4:
+/// 3 px against 1 px; the full-size render: 3 px against 1 px); for two tracks of one
+/// structure, also this many times each of them (kinney-heinen-1-4's tracks' midlines are
+/// 2 px) and each track's major line (its midline, a decade) this many times its other lines.
+pub const SHARED_EDGE_RATIO: f64 = 1.3;
+
+/// Each side of a shared edge fits its own grid by at least this much (in grid score) better
+/// than the whole run fits one, when the grid changes there (the full-size render: a linear
+/// 10-division track next to a 4-decade log track).
+pub const SPLIT_GRID_GAIN: f64 = 0.15;

@@ -26,6 +26,9 @@ pub(super) struct VLine {
     pub u: f64,
     /// Median width of its peaks, in columns.
     pub width: f64,
+    /// Its weight: the median, over the blocks, of the ink it puts in one row (the sum of its
+    /// columns' darkness, in columns of full darkness).
+    pub ink: f64,
     /// The line through its measured positions.
     pub edge: EdgeLine,
 }
@@ -173,7 +176,8 @@ pub(super) fn lines(blocks: &[Block], frame: &Frame) -> Vec<VLine> {
         let Some(edge) = fit_edge(points, frame.slope) else { continue };
         let u = median(&mut per_block.iter().map(|p| p.u).collect::<Vec<_>>());
         let width = median(&mut per_block.iter().map(|p| p.width as f64).collect::<Vec<_>>());
-        out.push(VLine { u, width, edge });
+        let ink = median(&mut per_block.iter().map(|p| f64::from(p.dark) * p.width as f64).collect::<Vec<_>>());
+        out.push(VLine { u, width, ink, edge });
     }
     out
 }
