@@ -35,6 +35,14 @@ pub const PROPOSAL_VERSION: u32 = 1;
 const ALIGN_SHARE: f64 = 0.7;
 /// Rows by which the ties' offsets from their lines may differ and still be one placement.
 const ALIGN_TOL_ROWS: f64 = 2.0;
+/// Fewest heavy lines within the ties' rows that measure the labels' offset through the
+/// lines' depths (the full-size render has 87 heavy lines, kinney-heinen-1-4's main section
+/// 18 inside its ties' rows).
+const MIN_HEAVY_LINES: usize = 4;
+/// A heavy line's depth step (its every-n times the lines' depth spacing) is taken for a
+/// round step within this share of it (kinney-heinen-1-4: 25 x 20.29 / 10.150 = 49.98 ft;
+/// bright-1: 5 x 29.52 / 2.953 = 49.98 ft; the render: 10 x 15 / 3 = 50 ft).
+const ROUND_STEP_TOL: f64 = 0.02;
 
 /// A print's proposed calibration (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,22 +90,53 @@ pub fn propose(img: &GrayImage, digits: Option<&dyn Classify>) -> Result<Proposa
 
 /// Moves the ties from their labels' centres onto the depth lines they mark. A print
 /// prints each depth label the same way relative to its line: centred on it
-/// (kinney-heinen-1-4), or just above it (the rendered prints: 12.5 rows, most of a
-/// depth-line spacing). Each tie's offset is measured to the nearest medium or heavy
-/// line within one and a half spacings (labels mark those); when at least
-/// [`ALIGN_SHARE`] of the ties so measured agree on one offset within
-/// [`ALIGN_TOL_ROWS`], every tie moves by it. Otherwise (weights unclear on a worn print)
-/// the ties stay on the labels' centres. Known limit: where the layout does not tell a
-/// medium line from a light one (the rendered prints' 25 ft lines) and the labels on
-/// heavy lines are not read, nothing is measured and the ties stay up to most of a
-/// spacing off their lines.
+/// (kinney-heinen-1-4), or just above it (the full-size render: 12.5 rows, most of a
+/// depth-line spacing). The labels' offset from their lines is measured in one of two ways,
+/// and every tie moves by it when the labels agree on it (at least [`ALIGN_SHARE`] of them
+/// within [`ALIGN_TOL_ROWS`]); otherwise (weights unclear on a worn print, a fit that does
+/// not match the grid) the ties stay on the labels' centres.
+///
+/// 1. [`offset_to_marked_lines`]: each tie to the nearest medium or heavy line within one
+///    and a half spacings (labels mark those), where the layout tells those weights apart.
+/// 2. [`offset_to_heavy_depths`]: where it does not (the render's 25 ft medium lines are
+///    1 px like its light ones, and no darker: they are classed light), through the heavy
+///    lines, which lie at round depths.
 fn align_to_lines(fit: &mut DepthFit, lines: &DepthLines, column: f64) {
-    let marked: Vec<f64> = lines
-        .lines
-        .iter()
-        .filter(|l| l.weight >= Weight::Medium)
-        .map(|l| l.row + l.slope * (column - lines.at_column))
-        .collect();
+    if fit.ties.is_empty() {
+        return;
+    }
+    let Some(offset) =
+        offset_to_marked_lines(fit, lines, column).or_else(|| offset_to_heavy_depths(fit, lines, column))
+    else {
+        return;
+    };
+    for t in &mut fit.ties {
+        t.row = ((t.row + offset) * 100.0).round() / 100.0;
+    }
+    if fit.rows_per_unit > 0.0 {
+        fit.depth_at_row0 -= offset / fit.rows_per_unit;
+    }
+}
+
+/// The depth lines' rows at `column`, of the lines at least `weight`.
+fn rows_at(lines: &DepthLines, column: f64, weight: Weight) -> Vec<f64> {
+    lines.lines.iter().filter(|l| l.weight >= weight).map(|l| l.row + l.slope * (column - lines.at_column)).collect()
+}
+
+/// The median of `offsets` when at least [`ALIGN_SHARE`] of them lie within
+/// [`ALIGN_TOL_ROWS`] of it.
+fn agreed(offsets: &[f64]) -> Option<f64> {
+    let mut sorted = offsets.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = *sorted.get(sorted.len() / 2)?;
+    let agree = offsets.iter().filter(|d| (*d - median).abs() <= ALIGN_TOL_ROWS).count();
+    (agree as f64 >= ALIGN_SHARE * offsets.len() as f64).then_some(median)
+}
+
+/// The labels' offset from the medium or heavy lines nearest them (within one and a half
+/// spacings), when they agree on one.
+fn offset_to_marked_lines(fit: &DepthFit, lines: &DepthLines, column: f64) -> Option<f64> {
+    let marked = rows_at(lines, column, Weight::Medium);
     let reach = lines.spacing * 1.5;
     let offsets: Vec<f64> = fit
         .ties
@@ -113,22 +152,61 @@ fn align_to_lines(fit: &mut DepthFit, lines: &DepthLines, column: f64) {
                 .min_by(|a, b| a.abs().total_cmp(&b.abs()))
         })
         .collect();
-    if fit.ties.is_empty() || offsets.is_empty() {
-        return;
+    agreed(&offsets)
+}
+
+/// The labels' offset from their lines, through the heavy lines: a heavy line every `n`
+/// lines is at a whole multiple of a round depth step (`n` times the lines' depth spacing,
+/// as the fit gives it: 50 ft on the render and on kinney-heinen-1-4), so the fit's depth at
+/// each heavy line, against the nearest such multiple, says how far the fit (and the labels
+/// it came from) sits off the lines. Counted when the heavy lines within the ties' rows agree
+/// on one offset ([`agreed`]), it is smaller than one depth-line spacing, and the labels
+/// agree: at least [`ALIGN_SHARE`] of the ties, moved by it, land within [`ALIGN_TOL_ROWS`]
+/// of a depth line.
+fn offset_to_heavy_depths(fit: &DepthFit, lines: &DepthLines, column: f64) -> Option<f64> {
+    let k = fit.rows_per_unit;
+    let every = f64::from(lines.heavy_every?);
+    if k <= 0.0 || lines.spacing <= 0.0 {
+        return None;
     }
-    let mut sorted = offsets.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    let agree = offsets.iter().filter(|d| (*d - median).abs() <= ALIGN_TOL_ROWS).count();
-    if (agree as f64) < ALIGN_SHARE * offsets.len() as f64 {
-        return;
+    let step = round_step(every * lines.spacing / k)?;
+    let (first, last) = (fit.ties.first()?.row, fit.ties.last()?.row);
+    let offsets: Vec<f64> = rows_at(lines, column, Weight::Heavy)
+        .into_iter()
+        .filter(|&r| r >= first - step * k && r <= last + step * k)
+        .map(|r| {
+            let depth = fit.depth_at(r);
+            r - ((depth / step).round() * step - fit.depth_at_row0) * k
+        })
+        .collect();
+    if offsets.len() < MIN_HEAVY_LINES {
+        return None;
     }
-    for t in &mut fit.ties {
-        t.row = ((t.row + median) * 100.0).round() / 100.0;
+    let offset = agreed(&offsets).filter(|o| o.abs() < lines.spacing)?;
+    let all = rows_at(lines, column, Weight::Light);
+    let on_line = fit
+        .ties
+        .iter()
+        .filter(|t| {
+            let row = t.row + offset;
+            let i = all.partition_point(|&r| r < row);
+            [i.checked_sub(1), Some(i)]
+                .into_iter()
+                .flatten()
+                .any(|j| all.get(j).is_some_and(|r| (r - row).abs() <= ALIGN_TOL_ROWS))
+        })
+        .count();
+    (on_line as f64 >= ALIGN_SHARE * fit.ties.len() as f64).then_some(offset)
+}
+
+/// `v` as a round depth step (1, 2, 2.5 or 5 times a power of ten) when it is within
+/// [`ROUND_STEP_TOL`] of one.
+fn round_step(v: f64) -> Option<f64> {
+    if !(v.is_finite() && v > 0.0) {
+        return None;
     }
-    if fit.rows_per_unit > 0.0 {
-        fit.depth_at_row0 -= median / fit.rows_per_unit;
-    }
+    let scale = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * scale).find(|r| (v - r).abs() <= ROUND_STEP_TOL * r)
 }
 
 impl Proposal {
@@ -199,5 +277,76 @@ impl Proposal {
         rows.sort_by(f64::total_cmp);
         let mid = *rows.get(rows.len() / 2)?;
         lines.sections.iter().find(|s| s.rows[0] <= mid && mid <= s.rows[1]).map(|s| s.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digits::Tie;
+    use crate::layout::DepthLine;
+
+    /// Depth lines every 15 rows (5 ft at 3 rows per foot, row 0 at 3,000 ft), every 10th
+    /// heavy and the rest light (the render's 25 ft medium lines are not told apart), and
+    /// labels every 50 ft at 25 ft past the heavy lines, their centres `offset(i)` rows off
+    /// their lines.
+    fn print(offset: impl Fn(usize) -> f64) -> (DepthFit, DepthLines) {
+        let lines: Vec<DepthLine> = (0..800)
+            .map(|i| DepthLine {
+                row: 15.0 * i as f64,
+                slope: 0.0,
+                weight: if i % 10 == 0 { Weight::Heavy } else { Weight::Light },
+                ink: 1.0,
+            })
+            .collect();
+        let lines = DepthLines {
+            spacing: 15.0,
+            regularity: 1.0,
+            slope: 0.0,
+            at_column: 600.0,
+            medium_every: Some(10),
+            heavy_every: Some(10),
+            count: lines.len(),
+            sections: Vec::new(),
+            lines,
+        };
+        let ties: Vec<Tie> = (0..70)
+            .map(|i| {
+                let depth = 3025.0 + 50.0 * i as f64;
+                Tie { row: (depth - 3000.0) * 3.0 + offset(i), depth, confidence: 0.9, read: true }
+            })
+            .collect();
+        // The fit through the labels' centres: their mean offset moves it.
+        let mean = (0..70).map(&offset).sum::<f64>() / 70.0;
+        let fit = DepthFit {
+            ties,
+            rejected: Vec::new(),
+            rows_per_unit: 3.0,
+            depth_at_row0: 3000.0 - mean / 3.0,
+            step: Some(50.0),
+            missing: None,
+        };
+        (fit, lines)
+    }
+
+    #[test]
+    fn labels_printed_above_their_lines_move_onto_them() {
+        // 12.5 rows above, give or take half a row.
+        let (mut fit, lines) = print(|i| -12.5 + if i % 2 == 0 { 0.5 } else { -0.5 });
+        align_to_lines(&mut fit, &lines, 600.0);
+        for t in &fit.ties {
+            let want = (t.depth - 3000.0) * 3.0;
+            assert!((t.row - want).abs() <= 0.5, "{} ft at row {}, its line is at {want}", t.depth, t.row);
+        }
+        assert!((fit.depth_at(75.0) - 3025.0).abs() <= 0.2, "{}", fit.depth_at(75.0));
+    }
+
+    #[test]
+    fn labels_that_disagree_stay_where_they_are() {
+        // Offsets spread over a whole spacing: no one placement.
+        let (mut fit, lines) = print(|i| -12.0 + 24.0 * ((i * 7) % 11) as f64 / 10.0);
+        let before = fit.clone();
+        align_to_lines(&mut fit, &lines, 600.0);
+        assert_eq!(fit, before);
     }
 }

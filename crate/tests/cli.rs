@@ -419,19 +419,27 @@ fn calibrate_proposes_a_project_that_digitises_the_print() {
     assert_eq!(p["version"], 1);
     assert!(p["layout"]["tracks"]["found"].is_array(), "tracks found: {}", p["layout"]["tracks"]);
     // The render: row 150 is 3,050 ft, row 12,750 is 7,250 ft (3 rows per foot); depth lines
-    // every 15 rows (5 ft). Its labels are printed just above their lines, and the labels on
-    // heavy lines are mostly not read, so the ties sit on the labels' centres, 12.5 rows
-    // (4.2 ft) above the lines they mark: within one depth-line spacing, not half of one
-    // (`crate/src/propose.rs`, known limit).
+    // every 15 rows (5 ft). Its labels are printed just above their lines (their centres 12.5
+    // rows, 4.2 ft, above), and its 25 ft medium lines are not told from the light ones; the
+    // ties are moved onto the lines through the heavy lines' round depths
+    // (`crate/src/propose.rs`), so depth is within half a depth-line spacing (2.5 ft)
+    // at every tie and everywhere along the log.
     let truth_depth = |row: f64| 3050.0 + (row - 150.0) / 3.0;
+    let half_spacing_ft = 2.5;
     let ties = p["depth"]["found"]["ties"].as_array().expect("depth ties found");
     assert!(ties.len() >= 10, "{} ties", ties.len());
     for t in ties {
         let (row, depth) = (t["row"].as_f64().unwrap(), t["depth"].as_f64().unwrap());
-        assert!((depth - truth_depth(row)).abs() <= 5.0, "tie {row} = {depth}, the render says {}", truth_depth(row));
+        let want = truth_depth(row);
+        assert!((depth - want).abs() <= half_spacing_ft, "tie {row} = {depth}, the render says {want}");
     }
     let rows_per_foot = p["depth"]["found"]["rows_per_unit"].as_f64().unwrap();
     assert!((rows_per_foot - 3.0).abs() <= 0.015, "{rows_per_foot} rows per foot, the render has 3");
+    let at_row0 = p["depth"]["found"]["depth_at_row0"].as_f64().unwrap();
+    for row in (0..13_000).step_by(250).map(f64::from) {
+        let (depth, want) = (at_row0 + row / rows_per_foot, truth_depth(row));
+        assert!((depth - want).abs() <= half_spacing_ft, "the fit puts row {row} at {depth} ft, the render {want} ft");
+    }
     let proj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
     let track = &proj["curves"][0]["track"];
     let (x0, x1) = (track[0].as_f64().unwrap(), track[1].as_f64().unwrap());
