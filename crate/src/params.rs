@@ -51,10 +51,14 @@ pub struct CalibrationText {
     pub mnemonic: Option<String>,
     pub unit: Option<String>,
     pub depth_unit: Option<String>,
+    /// Backup (wrap-around) scales, `LEFT:RIGHT[,LEFT:RIGHT]` (a gamma ray 0-150 that wraps
+    /// onto 150-300: `150:300`).
+    pub backup: Option<String>,
 }
 
 /// Query-string keys [`CalibrationText::from_query`] accepts.
-pub const QUERY_KEYS: &[&str] = &["track", "scale", "log", "depth", "seed", "step", "mnemonic", "unit", "depth_unit"];
+pub const QUERY_KEYS: &[&str] =
+    &["track", "scale", "log", "depth", "seed", "step", "mnemonic", "unit", "depth_unit", "backup"];
 
 impl CalibrationText {
     /// Parse and validate: the calibration, or [`Error::BadParameter`] naming the
@@ -77,13 +81,17 @@ impl CalibrationText {
             Some(s) => Some(number(s, "step", "0.5", style)?),
             None => None,
         };
+        let backup = match &self.backup {
+            Some(b) => b.split(',').map(|p| pair(p, "backup", "150:300", style)).collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
         let cal = Calibration {
             track: pair(&self.track, "track", "120:480", style)?,
             scale: pair(&self.scale, "scale", "0:150", style)?,
             log: self.log,
             depth: parse_depth(&self.depth, style)?,
             seed,
-            backup: Vec::new(),
+            backup,
             step,
             mnemonic: self.mnemonic.clone(),
             unit: self.unit.clone(),
@@ -132,6 +140,7 @@ impl CalibrationText {
                 "step" => text.step = Some(value),
                 "mnemonic" => text.mnemonic = Some(value),
                 "unit" => text.unit = Some(value),
+                "backup" => text.backup = Some(value),
                 _ => text.depth_unit = Some(value),
             }
         }
@@ -316,6 +325,24 @@ mod tests {
         assert_eq!(cal.depth, vec![[75.0, 5010.0], [2250.0, 5300.0]]);
         assert_eq!(cal.step, Some(0.5));
         assert!(!cal.log);
+    }
+
+    #[test]
+    fn backup_scales_parse_in_both_styles() {
+        let q =
+            CalibrationText::from_query(&format!("{GR}&backup=150:300,300:450")).and_then(|t| t.parse(Style::Query));
+        assert_eq!(q.expect("valid").backup, vec![[150.0, 300.0], [300.0, 450.0]]);
+        let cli = CalibrationText {
+            track: "17:392".into(),
+            scale: "0:150".into(),
+            depth: "75=5010,2250=5300".into(),
+            backup: Some("150-300".into()),
+            ..Default::default()
+        };
+        let e = cli.parse(Style::Cli).expect_err("a dash is not the form");
+        assert!(e.to_string().contains("--backup 150:300"), "{e}");
+        let e = CalibrationText::from_query(&format!("{GR}&backup=150:150")).and_then(|t| t.parse(Style::Query));
+        assert_eq!(e.expect_err("equal ends").kind(), "bad_parameter");
     }
 
     #[test]

@@ -71,7 +71,7 @@ struct DigitiseArgs {
     scan: PathBuf,
     /// A project JSON (every curve of the print, its interval and well header; as saved by the
     /// page), or a single-curve calibration JSON. Replaces --track, --scale, --depth and the rest.
-    #[arg(long, conflicts_with_all = ["track", "scale", "log", "depth", "seed", "mnemonic", "unit", "depth_unit"])]
+    #[arg(long, conflicts_with_all = ["track", "scale", "log", "depth", "seed", "mnemonic", "unit", "depth_unit", "backup"])]
     project: Option<PathBuf>,
     /// Pixel columns of the track's left and right edges, X0:X1.
     #[arg(long, allow_hyphen_values = true, required_unless_present = "project")]
@@ -82,6 +82,10 @@ struct DigitiseArgs {
     /// Logarithmic value axis.
     #[arg(long)]
     log: bool,
+    /// Backup (wrap-around) scales the curve continues on after running off the track's right
+    /// edge, LEFT:RIGHT[,LEFT:RIGHT] (a gamma ray 0:150 with backup 150:300). At most 3.
+    #[arg(long, allow_hyphen_values = true)]
+    backup: Option<String>,
     /// Two or more depth tie points, ROW=DEPTH,ROW=DEPTH[,...].
     #[arg(long, allow_hyphen_values = true, required_unless_present = "project")]
     depth: Option<String>,
@@ -191,6 +195,7 @@ fn project_from(a: &DigitiseArgs) -> Result<Project> {
                 mnemonic: a.mnemonic.clone(),
                 unit: a.unit.clone(),
                 depth_unit: a.depth_unit.clone(),
+                backup: a.backup.clone(),
             };
             Project::from_calibration(&text.parse(Style::Cli)?)
         }
