@@ -308,6 +308,54 @@ test('mode="cloud" sends the scan to the fallback and returns its curve; mode="a
   await context.close();
 });
 
+test('a fallback behind a portal\'s JWT authoriser: the widget sends cloudToken\'s token; without a valid one the run is refused with kind cloud_auth and nothing is digitised', async () => {
+  const name = 'res-log-g4';
+  const context = await browser.newContext();
+  // The portal's HTTP API as API Gateway runs it: a JWT authoriser refuses (401) before the function.
+  const seen = [];
+  await context.route('**/portal/digitise*', async (route) => {
+    const auth = route.request().headers().authorization ?? null;
+    seen.push(auth);
+    if (auth !== 'Bearer good-token') {
+      await route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' });
+      return;
+    }
+    const url = new URL(route.request().url());
+    await route.fulfill({ response: await route.fetch({ url: new URL(`digitise${url.search}`, srv.url).href }) });
+  });
+  const p = await fixturePage(context, srv, 'portal', page(script(), '<veer-digitiser id="c" mode="cloud" fallback-url="/portal/digitise"></veer-digitiser>'));
+  await p.waitForFunction(() => customElements.get('veer-digitiser'));
+  const posts = countOf(srv, 'POST /digitise');
+  const attempt = (token) =>
+    p.evaluate(
+      async ([url, cal, token]) => {
+        const el = document.getElementById('c');
+        el.cloudToken = token === 'throws' ? () => Promise.reject(new Error('session expired')) : token === null ? null : async () => token;
+        try {
+          const r = await el.digitise(url, cal);
+          return { ok: true, n: r.curve.length, ran: r.meta.ran };
+        } catch (e) {
+          return { ok: false, kind: e.kind, message: e.message };
+        }
+      },
+      [`/examples/scans/${name}.tif`, caseCal(name), token],
+    );
+  for (const token of [null, 'expired-token', 'throws']) {
+    const r = await attempt(token);
+    assert.equal(r.ok, false, `token ${token}: refused`);
+    assert.equal(r.kind, 'cloud_auth', `token ${token}: ${r.message}`);
+    assert.match(r.message, /sign/);
+  }
+  assert.equal(countOf(srv, 'POST /digitise'), posts, 'no refused request reached the function');
+  assert.deepEqual(seen, [null, 'Bearer expired-token'], 'a token that cannot be had is never sent');
+  const ok = await attempt('good-token');
+  assert.ok(ok.ok, ok.message);
+  assert.equal(ok.ran, 'lambda');
+  assert.ok(ok.n > 1000);
+  assert.equal(countOf(srv, 'POST /digitise'), posts + 1);
+  await context.close();
+});
+
 test('errors arrive as veer-error events with a kind, and digitise() rejects with it', async () => {
   const down = await h.serve({ fallback: 'http://127.0.0.1:9' }); // nothing listens on the discard port
   const context = await browser.newContext();

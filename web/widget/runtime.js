@@ -139,6 +139,7 @@ function policyOptions(mode, opts) {
     mode,
     withClient: (fn) => poolFor(opts.urls).use(opts.signal, opts.onProgress || (() => {}), fn),
     fallbackUrl: opts.fallbackUrl || null,
+    cloudToken: opts.cloudToken,
     memoryBytes: opts.memoryBytes,
     maxLocalPixels: opts.maxLocalPixels,
     signal: opts.signal,

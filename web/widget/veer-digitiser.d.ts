@@ -124,7 +124,7 @@ export interface VeerProgressDetail {
 
 export type VeerErrorKind =
   | 'bad_input' | 'unsupported' | 'limits' | 'bad_parameter' | 'no_curve' | 'model'
-  | 'network' | 'memory' | 'worker_crashed' | 'cloud_unreachable' | 'cloud_error'
+  | 'network' | 'memory' | 'worker_crashed' | 'cloud_unreachable' | 'cloud_error' | 'cloud_auth'
   | 'payload_too_large' | 'cancelled' | 'internal';
 
 export interface VeerErrorDetail {
@@ -151,6 +151,12 @@ export declare class VeerDigitiser extends HTMLElement {
   project: VeerProject | null;
   /** The last result, or null. */
   readonly result: VeerResult | VeerProjectResult | null;
+  /**
+   * For a fallback deployed behind a portal's JWT authoriser (`PortalIssuer`): gives the signed-in
+   * user's token (fresh: it is asked for each upload), sent as `authorization: Bearer <token>`.
+   * A refused or missing token rejects with kind "cloud_auth". A property only: never an attribute.
+   */
+  cloudToken: (() => string | null | Promise<string | null>) | null;
   /** True while a run is in progress (also the `busy` attribute). */
   readonly busy: boolean;
   /**

@@ -207,6 +207,8 @@ export class VeerDigitiser extends HTMLElement {
     this._editor = null;
     this._editors = [];
     this.result = null;
+    /** For a fallback behind a portal's JWT authoriser: a function giving the signed-in user's token. */
+    this.cloudToken = null;
     this._bind();
   }
 
@@ -302,6 +304,7 @@ export class VeerDigitiser extends HTMLElement {
       const out = await run(this._ui.mode.value, {
         urls: this._urls(),
         fallbackUrl: this._resolve(this.getAttribute('fallback-url')),
+        cloudToken: this.cloudToken,
         memoryBytes: Number(this.getAttribute('memory-budget')) * 2 ** 20 || undefined,
         maxLocalPixels: Number(this.getAttribute('max-local-pixels')) || undefined,
         signal: abort.signal,

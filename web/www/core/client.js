@@ -107,6 +107,8 @@ export class VeerClient {
    * @param {string|URL} [opts.digitsUrl] the depth-number reader (models/digits.onnx)
    * @param {string|URL} [opts.digitsManifestUrl] its {file, sha256, bytes}
    * @param {string|URL} [opts.fallbackUrl] POST endpoint of the cloud fallback
+   * @param {() => (string | null | Promise<string | null>)} [opts.cloudToken] for a fallback behind a
+   *   portal's JWT authoriser: gives the signed-in user's token, sent as `authorization: Bearer`
    * @param {number} [opts.tileWorkers] workers that infer a run's tiles (default `defaultTileWorkers()`,
    *   at most MAX_TILE_WORKERS, and never more than a run has tiles); 1 runs everything in the main worker
    */
@@ -501,12 +503,26 @@ export class VeerClient {
     // The calibration (or project) goes as the core's own JSON, which the core parses on the
     // other side: nothing of it (mnemonic, units, depth unit) is re-written here.
     url.searchParams.set('project', JSON.stringify(calibration));
+    /** @type {Record<string, string>} */
+    const headers = { 'content-type': contentType };
+    if (this.opts.cloudToken) {
+      let token;
+      try {
+        token = await this.opts.cloudToken();
+      } catch (e) {
+        throw veerError('cloud_auth', `no sign-in token for the cloud fallback (${e?.message ?? e}); sign in again and retry, or run on this device`);
+      }
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
     let response;
     try {
-      response = await fetch(url, { method: 'POST', body: /** @type {BodyInit} */ (bytes), headers: { 'content-type': contentType }, signal });
+      response = await fetch(url, { method: 'POST', body: /** @type {BodyInit} */ (bytes), headers, signal });
     } catch (e) {
       if (e.name === 'AbortError') throw new Cancelled();
       throw Object.assign(new Error(`the cloud fallback (${url.origin}) could not be reached: ${e.message}. Your scan and calibration are kept: check the connection and try again, or run on this device`), { kind: 'cloud_unreachable' });
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw veerError('cloud_auth', `the cloud fallback refused the request (HTTP ${response.status}): it needs a valid sign-in; sign in again and retry, or run on this device`, { status: response.status });
     }
     let body;
     try {

@@ -115,8 +115,8 @@ export async function runProject(scan, project, opts) {
  * @returns {Promise<RunOutcome>}
  */
 async function cloud(scan, project, opts, { why, shrunk, plan }) {
-  const { withClient, fallbackUrl, signal, onProgress = () => {}, onRoute = () => {} } = opts;
-  const sender = new VeerClient({ fallbackUrl });
+  const { withClient, fallbackUrl, cloudToken, signal, onProgress = () => {}, onRoute = () => {} } = opts;
+  const sender = new VeerClient({ fallbackUrl, cloudToken });
   const send = (s) => {
     onRoute({ where: 'cloud', why, shrunk: s });
     onProgress({ stage: 'upload', done: 0, total: 1 });
