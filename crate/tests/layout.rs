@@ -465,6 +465,7 @@ fn a_layout_becomes_a_project() {
         curves: vec![
             layout::CurveInput {
                 track: 0,
+                to_track: None,
                 scale: [0.0, 150.0],
                 mnemonic: "GR".into(),
                 unit: "GAPI".into(),
@@ -473,6 +474,7 @@ fn a_layout_becomes_a_project() {
             },
             layout::CurveInput {
                 track: 1,
+                to_track: None,
                 scale: [0.2, 2000.0],
                 mnemonic: "ILD".into(),
                 unit: "OHMM".into(),
@@ -490,6 +492,25 @@ fn a_layout_becomes_a_project() {
     assert_eq!(veer::project::Project::from_json(&project.to_json()).expect("reads"), project);
     let json = serde_json::to_string(&l).expect("serialises");
     assert_eq!(serde_json::from_str::<Layout>(&json).expect("reads back"), l);
+    // A scale across tracks 0 and 1: track 0's left edge to track 1's right edge.
+    let across = layout::ProjectInput {
+        curves: vec![layout::CurveInput { to_track: Some(1), ..input.curves[0].clone() }],
+        ..input.clone()
+    };
+    let wide = layout::to_project(&l, &across).expect("project across two tracks");
+    assert_eq!(wide.curves[0].track, [project.curves[0].track[0], project.curves[1].track[1]]);
+    for to_track in [Some(7), Some(usize::MAX)] {
+        let bad = layout::ProjectInput {
+            curves: vec![layout::CurveInput { track: 1, to_track, ..input.curves[0].clone() }],
+            ..input.clone()
+        };
+        assert_eq!(layout::to_project(&l, &bad).map_err(|e| e.kind()), Err("bad_parameter"), "{to_track:?}");
+    }
+    let backwards = layout::ProjectInput {
+        curves: vec![layout::CurveInput { track: 1, to_track: Some(0), ..input.curves[0].clone() }],
+        ..input.clone()
+    };
+    assert_eq!(layout::to_project(&l, &backwards).map_err(|e| e.kind()), Err("bad_parameter"));
     let bad =
         layout::ProjectInput { curves: vec![layout::CurveInput { track: 7, ..input.curves[0].clone() }], ..input };
     assert_eq!(layout::to_project(&l, &bad).map_err(|e| e.kind()), Err("bad_parameter"));

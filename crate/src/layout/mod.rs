@@ -530,6 +530,10 @@ pub struct ProjectInput {
 pub struct CurveInput {
     /// Index into [`Layout::tracks`].
     pub track: usize,
+    /// For a curve scaled across adjacent tracks (a sonic over tracks 2 and 3): the index of
+    /// the last track its scale spans; its right edge is that track's. `None`: `track` alone.
+    #[serde(default)]
+    pub to_track: Option<usize>,
     /// Values at the track's left and right edges.
     pub scale: [f64; 2],
     pub mnemonic: String,
@@ -580,11 +584,24 @@ pub fn to_project(layout: &Layout, input: &ProjectInput) -> Result<Project> {
                     tracks.len()
                 ))
             })?;
+            let last = match c.to_track {
+                Some(k) if k < c.track || k >= tracks.len() => {
+                    return Err(Error::bad_parameter(format!(
+                        "curve {} spans tracks {} to {k}, but the layout has tracks 0 to {}; give the first and \
+                         last track of its scale, left to right",
+                        c.mnemonic,
+                        c.track,
+                        tracks.len() - 1
+                    )))
+                }
+                Some(k) => &tracks[k],
+                None => t,
+            };
             let grid_log = matches!(t.grid.found().map(|g| g.kind), Some(GridKind::Log { .. }));
             Ok(ProjectCurve {
                 mnemonic: c.mnemonic.clone(),
                 unit: c.unit.clone(),
-                track: [vertical::round2(t.left.x_along(row)), vertical::round2(t.right.x_along(row))],
+                track: [vertical::round2(t.left.x_along(row)), vertical::round2(last.right.x_along(row))],
                 scale: c.scale,
                 log: c.log.unwrap_or(grid_log),
                 seed: c.seed,

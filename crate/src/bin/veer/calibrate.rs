@@ -31,7 +31,8 @@ pub struct CalibrateArgs {
     #[arg(long, conflicts_with = "digits")]
     no_digits: bool,
     /// A curve of the project to write, TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log] (TRACK numbered from 0
-    /// as the summary lists them; LEFT and RIGHT the values at the track's edges). Repeatable.
+    /// as the summary lists them, or FIRST-LAST for a scale across adjacent tracks; LEFT and RIGHT
+    /// the values at the track's edges). Repeatable.
     #[arg(long = "curve", value_name = "SPEC")]
     curves: Vec<String>,
     /// Depth ties ROW=DEPTH,... for the project, instead of those read from the depth numbers.
@@ -102,22 +103,30 @@ fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// `--curve TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log]`.
+/// `--curve TRACK[-LAST]:MNEMONIC:UNIT:LEFT:RIGHT[:log]`.
 fn parse_curve(spec: &str) -> Result<CurveInput> {
     let parts: Vec<&str> = spec.split(':').collect();
     let bad = || {
-        anyhow!("--curve {spec}: expected TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log], e.g. 0:GR:GAPI:0:150 or 2:ILD:OHMM:0.2:2000:log")
+        anyhow!(
+            "--curve {spec}: expected TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log], e.g. 0:GR:GAPI:0:150, 2:ILD:OHMM:0.2:2000:log, \
+             or 1-2:DT:US/F:140:40 for a scale across tracks 1 and 2"
+        )
     };
     if !(5..=6).contains(&parts.len()) || parts.get(5).is_some_and(|l| !l.eq_ignore_ascii_case("log")) {
         return Err(bad());
     }
     let num = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-    let track = parts[0].trim().parse::<usize>().map_err(|_| bad())?;
+    let index = |v: &str| v.trim().parse::<usize>().map_err(|_| bad());
+    let (track, to_track) = match parts[0].split_once('-') {
+        Some((first, last)) => (index(first)?, Some(index(last)?)),
+        None => (index(parts[0])?, None),
+    };
     let (Some(left), Some(right)) = (num(parts[3]), num(parts[4])) else {
         return Err(bad());
     };
     Ok(CurveInput {
         track,
+        to_track,
         scale: [left, right],
         mnemonic: parts[1].trim().to_string(),
         unit: parts[2].trim().to_string(),
