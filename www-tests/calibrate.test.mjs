@@ -60,12 +60,12 @@ test('full-g4: the proposal on drop, accepted with GR 0-150 in track 1, digitise
   assert.ok(Math.abs(seen.tracks[0][0] - cal.track[0]) <= 3 && Math.abs(seen.tracks[0][1] - cal.track[1]) <= 3, `track 1 ${seen.tracks[0]} vs ${cal.track}`);
   assert.ok(seen.ties.length >= 2, `${seen.ties.length} ties`);
   assert.deepEqual(seen.tiesInPanel, seen.ties.map((t) => t[1]));
-  // The render prints its labels just above their depth lines and the core ties depth to the
-  // labels' centres (crate/src/propose.rs, a known limit): every tie within one depth-line
-  // spacing (15 rows, 5 ft) of the render's depth, not yet within half of one.
+  // The render prints its labels just above their depth lines; the core moves the ties onto the
+  // lines (crate/src/propose.rs): every tie within half a depth-line spacing (7.5 rows, 2.5 ft)
+  // of the render's depth.
   const offsets = seen.ties.map(([row, depth]) => depth - depthOfRow(row));
   console.log(`  ties against the render: ${Math.min(...offsets).toFixed(2)} to ${Math.max(...offsets).toFixed(2)} ft off`);
-  for (const [row, depth] of seen.ties) assert.ok(Math.abs(depth - depthOfRow(row)) <= 5, `tie row ${row} = ${depth} ft; the render has ${depthOfRow(row).toFixed(1)} ft there`);
+  for (const [row, depth] of seen.ties) assert.ok(Math.abs(depth - depthOfRow(row)) <= 2.5, `tie row ${row} = ${depth} ft; the render has ${depthOfRow(row).toFixed(1)} ft there`);
 
   // The overlay around the first ties, for a person to look at.
   await page.evaluate((row) => {
