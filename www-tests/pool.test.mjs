@@ -43,6 +43,8 @@ async function runWith(workers, scan, calibration = cal) {
       const s = window.veer.state;
       return JSON.parse(JSON.stringify({ edited: s.project.curves[0].edited, stats: s.result.stats, uncertain: [...s.uncertain.values()] }));
     }),
+    // The single-calibration run (client.run, staged too with a pool) on the same scan.
+    single: await page.evaluate((c) => window.veer.client.run(c).then((r) => JSON.parse(JSON.stringify(r))), calibration),
     workers: page.workers().length,
     infer: await page.evaluate(() => window.__infer),
   };
@@ -62,6 +64,10 @@ test('a pool of 2 tile workers gives the curve of one worker, bit for bit, with 
   const points = JSON.stringify(two.result.edited).split('],[').length;
   assert.ok(points > 2000, `${points} points`);
   assert.deepEqual(two.result, one.result);
+  assert.ok(two.single.path.length > 2000 && two.single.stats.tiles === two.result.stats.tiles);
+  delete one.single.memory;
+  delete two.single.memory;
+  assert.deepEqual(two.single, one.single);
   // Progress counted the tiles as they were blended, never back, up to all of them.
   assert.ok(two.result.stats.tiles >= 6, `${two.result.stats.tiles} tiles`);
   assert.equal(two.infer.at(-1), two.result.stats.tiles, `infer progress ${two.infer}`);

@@ -1,7 +1,10 @@
-// Browser benchmarks (issue 4 and 7): drop-to-curve time with the model cached,
+// Browser benchmarks (issue 4, 7 and 28): drop-to-curve time with the model cached,
+// on the page's default pool of tile workers (one per core, at most 4) and with the
+// pool forced to one worker (`?workers=1`: everything in the main worker), interleaved;
 // first result on a cold page (model fetched), peak JS heap and wasm memory, and
 // the wasm size; the native CLI on the same scan and model is measured in the
 // same run as the reference. Medians of RUNS runs; prints a Markdown table.
+// The scan is dropped once the page is ready: model loaded and tile workers started.
 //
 //   node www-tests/bench/web-bench.mjs [--runs 5] [--rows 4000,12800]
 
@@ -66,23 +69,46 @@ const wasmGz = zlib.gzipSync(wasm, { level: 9 }).length;
 const srv = await h.serve();
 const browser = await h.launch();
 const rows = [];
+let poolSize = null;
+
+/** A page of the app with `query`, model loaded; resolves to {context, page}. */
+async function appPage(query) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(srv.url + query);
+  await page.waitForFunction(() => window.veer?.client.info, null, { timeout: 60_000 });
+  return { context, page };
+}
+
+/** Reloads, waits for the cached model and the tile workers; returns the seconds from load to ready. */
+async function ready(page) {
+  const t0 = Date.now();
+  await page.reload();
+  await page.waitForFunction(() => window.veer?.client.info?.fromCache, null, { timeout: 60_000 });
+  await page.evaluate(() => window.veer.client.poolReady);
+  return (Date.now() - t0) / 1000;
+}
+
 try {
   for (const n of ROWS) {
     const scan = scanOf(n);
-    const warm = [];
+    const pool = [];
+    const one = [];
     const native = [];
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(srv.url);
-    await page.waitForFunction(() => window.veer?.client.info, null, { timeout: 60_000 });
+    const poolStart = [];
+    const pooled = await appPage('');
+    const single = await appPage('?workers=1');
+    poolSize = await pooled.page.evaluate(() => window.veer.client.tileWorkers);
     for (let i = 0; i < RUNS; i++) {
-      // Interleaved with the native reference, so both see the same machine load.
+      // Interleaved with the native reference, so all three see the same machine load.
       native.push(nativeSeconds(scan));
-      await page.reload();
-      await page.waitForFunction(() => window.veer?.client.info?.fromCache, null, { timeout: 60_000 });
-      warm.push(await dropToCurve(page, scan));
+      await ready(single.page);
+      one.push(await dropToCurve(single.page, scan));
+      poolStart.push(await ready(pooled.page));
+      pool.push(await dropToCurve(pooled.page, scan));
     }
-    await context.close();
+    await pooled.context.close();
+    await single.context.close();
     const cold = [];
     for (let i = 0; i < Math.max(1, Math.min(3, RUNS)); i++) {
       const fresh = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -94,16 +120,20 @@ try {
       await fresh.close();
       void r;
     }
-    const w = h.median(warm.map((r) => r.seconds));
+    const w = h.median(pool.map((r) => r.seconds));
+    const w1 = h.median(one.map((r) => r.seconds));
     const nat = h.median(native);
     rows.push({
       scan: `1,300 x ${n.toLocaleString('en')} px 1-bit G4 (track 1, 375 px wide)`,
       warm: w,
+      one: w1,
+      speedup: w1 / w,
       native: nat,
       ratio: w / nat,
       cold: h.median(cold),
-      heap: Math.max(...warm.map((r) => r.heapPeak)),
-      wasmMem: Math.max(...warm.map((r) => r.wasmBytes)),
+      ready: h.median(poolStart),
+      heap: Math.max(...pool.map((r) => r.heapPeak)),
+      wasmMem: Math.max(...pool.map((r) => r.wasmBytes)),
     });
   }
 } finally {
@@ -113,9 +143,10 @@ try {
 
 const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
 console.log(`wasm: ${mb(wasm.length)} raw, ${mb(wasmGz)} gzipped (web/www/pkg/veer_web_bg.wasm)`);
-console.log(`median of ${RUNS} runs; native = target/release/veer with the same int8 model, same scan, interleaved\n`);
-console.log('| scan | drop to curve, model cached | native CLI (int8) | browser / native | first result, cold page | peak JS heap (page) | wasm memory |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(`median of ${RUNS} runs; pool = the page's default, ${poolSize} tile workers here (hardwareConcurrency, at most 4); one worker = ?workers=1;`);
+console.log('native = target/release/veer with the same int8 model, same scan; all three interleaved\n');
+console.log(`| scan | drop to curve, model cached, ${poolSize} tile workers | one worker | one / pool | native CLI (int8) | pool / native | page load to ready (model cached, pool started) | first result, cold page | peak JS heap (page) | wasm memory (main worker) |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.scan} | ${r.warm.toFixed(2)} s | ${r.native.toFixed(2)} s | ${r.ratio.toFixed(2)}x | ${r.cold.toFixed(2)} s | ${mb(r.heap)} | ${mb(r.wasmMem)} |`);
+  console.log(`| ${r.scan} | ${r.warm.toFixed(2)} s | ${r.one.toFixed(2)} s | ${r.speedup.toFixed(2)}x | ${r.native.toFixed(2)} s | ${r.ratio.toFixed(2)}x | ${r.ready.toFixed(2)} s | ${r.cold.toFixed(2)} s | ${mb(r.heap)} | ${mb(r.wasmMem)} |`);
 }

@@ -80,7 +80,10 @@ async function handle(msg, post) {
           await init({ module_or_path: msg.wasmUrl });
           digitiser = new veer.Digitiser(msg.model);
           const [rows, cols] = veer.fullTileShape();
-          digitiser.prepareTile(rows, cols); // the plan of a full tile, before the first run
+          // The plan of a full tile, and one run of it: the browser compiles the wasm's hot code
+          // for speed once it has run, so the first scan's tiles do not run on the first-tier code.
+          digitiser.prepareTile(rows, cols);
+          digitiser.inferTile(new Float32Array(rows * cols), rows, cols);
           return { precision: digitiser.precision };
         })();
       }
