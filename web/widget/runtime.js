@@ -120,7 +120,8 @@ export function poolFor(urls) {
 /** How many workers the pools of this page run now (for tests and diagnostics). */
 export function workerCount() {
   let n = 0;
-  for (const pool of POOLS.values()) n += pool.clients.filter((c) => c.worker).length;
+  // Each client's main worker and its tile workers.
+  for (const pool of POOLS.values()) n += pool.clients.filter((c) => c.worker).reduce((sum, c) => sum + 1 + c.pool.length, 0);
   return n;
 }
 

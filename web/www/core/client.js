@@ -269,7 +269,6 @@ export class VeerClient {
     );
     if (jobs.length) {
       if (!this.poolReady) this._startPool();
-      await this.poolReady;
       let next = 0;
       let failed = false;
       const work = async (/** @type {Worker} */ worker) => {
@@ -287,9 +286,11 @@ export class VeerClient {
         }
       };
       try {
+        await this.poolReady;
         await Promise.all(this.pool.slice(0, Math.min(this.pool.length, jobs.length)).map(work));
       } catch (e) {
-        // A tile worker that failed (out of memory, say) is not trusted again: the next run starts fresh ones.
+        // A pool that failed to start, or a tile worker that failed (out of memory, say), is not trusted
+        // again: the next run starts fresh ones.
         if (e.kind !== 'cancelled' && e.kind !== 'worker_crashed') this._killPool();
         throw e;
       }
