@@ -5,7 +5,9 @@
 //! | [`App`] | the handler: request checks, the lazily loaded model, the run, the JSON answer, one log line |
 //! | [`source`] | where the checkpoint comes from ([`ModelSource`]: a file on EFS or in a folder) |
 //! | [`cors`] | the configured origins and the preflight answer |
-//! | `bin/bootstrap.rs` | the Lambda (provided.al2023): [`App`] behind `lambda_http::run` |
+//! | [`batch`] | the S3 batch path: an upload under the input prefix digitised into the output prefix |
+//! | [`s3`] | the signed, retrying S3 client of the batch path |
+//! | `bin/bootstrap.rs` | the Lambda (provided.al2023): [`App::handle_event`], HTTP or S3 events |
 //! | `bin/veer-local.rs` | the same [`App`] behind a small hyper server on localhost |
 //!
 //! The model is read and optimised on the first request that needs it (never in the
@@ -14,7 +16,9 @@
 //! their cheap checks (size, type, parameters, header) are answered before the model
 //! is touched.
 
+pub mod batch;
 pub mod cors;
+pub mod s3;
 pub mod source;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +26,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lambda_http::http::{self, header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::lambda_runtime::Diagnostic;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{service_fn, Adapter, Body, LambdaEvent, Request, RequestExt, Response, Service};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
@@ -31,8 +37,10 @@ use veer::model::Model;
 use veer::params::project_from_query;
 use veer::pipeline::{digitise_project, DigitisedProject, Progress, Stage};
 use veer::preprocess::TILE_ROWS;
+use veer::project::Project;
 use veer::MODEL_WIDTH;
 
+pub use batch::{Batch, BatchConfig};
 pub use cors::Cors;
 pub use source::{FileSource, ModelSource, Unavailable};
 
@@ -251,6 +259,38 @@ impl<S: ModelSource> App<S> {
         Ok((loaded.clone(), true))
     }
 
+    /// Answers one Lambda invocation: an S3 notification goes to the batch path
+    /// ([`App::handle_s3`]); any other event is an HTTP request (function URL or HTTP API)
+    /// for [`App::handle`], through lambda_http's adapter (what `lambda_http::run` wraps),
+    /// so its answer is exactly what `lambda_http::run` would send. An S3 event that must
+    /// be retried fails with `errorType` `veer.S3Retry`.
+    pub async fn handle_event(&self, event: LambdaEvent<Value>, batch: &Batch) -> Result<Value, Diagnostic> {
+        let LambdaEvent { payload, context } = event;
+        if batch::is_s3_event(&payload) {
+            return self
+                .handle_s3(&payload, batch)
+                .await
+                .map_err(|m| Diagnostic { error_type: "veer.S3Retry".into(), error_message: m });
+        }
+        let request: LambdaRequest = serde_json::from_value(payload).map_err(|e| Diagnostic {
+            error_type: "veer.UnknownEvent".into(),
+            error_message: format!(
+                "the event is neither an HTTP request (function URL, HTTP API) nor an S3 notification ({e})"
+            ),
+        })?;
+        let mut adapter = Adapter::from(service_fn(|req: Request| async move {
+            Ok::<_, std::convert::Infallible>(self.handle(req).await)
+        }));
+        let response = match adapter.call(LambdaEvent::new(request, context)).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        serde_json::to_value(response).map_err(|e| Diagnostic {
+            error_type: "veer.Internal".into(),
+            error_message: format!("the answer could not be serialised ({e}); this is a bug, report it"),
+        })
+    }
+
     /// Answer one request. Never fails: every problem becomes a JSON error answer.
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let t0 = Instant::now();
@@ -346,6 +386,19 @@ impl<S: ModelSource> App<S> {
             return Err(Failure::PayloadTooLarge(body.len()));
         }
         let project = project_from_query(&query).and_then(|p| p.validate().map(|()| p)).map_err(Failure::Core)?;
+        self.digitise(body, project, ms_out, cold, log).await
+    }
+
+    /// Digitises a scan's bytes with a validated project: the core's run, shared by the
+    /// HTTP path ([`App::handle`]) and the S3 batch path ([`batch`]).
+    pub(crate) async fn digitise(
+        &self,
+        body: Vec<u8>,
+        project: Project,
+        ms_out: &mut Ms,
+        cold: &mut bool,
+        log: &mut Value,
+    ) -> Result<(DigitisedProject, &'static str), Failure> {
         // The header alone: refuse what cannot decode before paying for the model.
         let info = veer::decode::probe(&body).map_err(Failure::Core)?;
         info.check(&self.limits).map_err(Failure::Core)?;
@@ -403,7 +456,7 @@ impl<S: ModelSource> App<S> {
 /// `rows_per_track_row`, `uncertain` scan rows and `stats`) and `meta`. A run of one curve
 /// also carries the single-curve fields (`curve`, `mnemonic`, `unit`, `depth_unit`,
 /// `step`, `uncertain`, `path`, `stats`) that callers of the one-curve query read.
-fn answer(out: &DigitisedProject, meta: Value) -> Value {
+pub(crate) fn answer(out: &DigitisedProject, meta: Value) -> Value {
     let rounded = |path: &[[f64; 2]]| path.iter().map(|[x, y]| [round2(*x), round2(*y)]).collect::<Vec<_>>();
     let curves: Vec<Value> = out
         .curves

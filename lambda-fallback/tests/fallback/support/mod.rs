@@ -2,6 +2,7 @@
 //! Lambda events built from the JSON fixture in `tests/data`.
 #![allow(dead_code)]
 
+pub mod fake_s3;
 pub mod runtime_api;
 
 use std::path::PathBuf;
