@@ -232,9 +232,7 @@ pub fn project_from_query(query: &str) -> Result<Project> {
 /// the page and `veer batch --cloud` send to the cloud fallback, read back by
 /// [`project_from_query`]. Hand-edited paths are left out (the cloud traces).
 pub fn project_to_query(project: &Project) -> String {
-    let mut p = project.clone();
-    p.curves.iter_mut().for_each(|c| c.edited = None);
-    format!("{PROJECT_QUERY_KEY}={}", percent_encode(&p.to_json()))
+    format!("{PROJECT_QUERY_KEY}={}", percent_encode(&project.settings_json()))
 }
 
 /// Percent-encodes everything but the characters `encodeURIComponent` leaves alone.

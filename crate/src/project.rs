@@ -197,6 +197,22 @@ impl Project {
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
 
+    /// The project as a LAS file or a cloud request records what was run: its JSON without
+    /// the curves' hand-edited paths (long, and already in the data).
+    pub fn settings_json(&self) -> String {
+        let mut settings = self.clone();
+        settings.curves.iter_mut().for_each(|c| c.edited = None);
+        settings.to_json()
+    }
+
+    /// The LAS well header of a run: the project's `well` fields, with `WELL` set to
+    /// `default_well` (the scan's name, as a rule) when the project gives none.
+    pub fn well_header(&self, default_well: &str) -> BTreeMap<String, String> {
+        let mut well = self.well.clone();
+        well.entry("WELL".into()).or_insert_with(|| default_well.to_string());
+        well
+    }
+
     /// A project of the one curve a calibration describes (mnemonic `CURVE` when it has none).
     pub fn from_calibration(c: &Calibration) -> Self {
         Project {

@@ -217,8 +217,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Percent-encodes all but AWS's unreserved characters.
-fn encode(s: &[u8]) -> String {
+/// Percent-encodes all but AWS's unreserved characters (`A-Z a-z 0-9 - _ . ~`), as
+/// SigV4's canonical request and S3's object keys want them.
+pub fn encode(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -230,7 +231,9 @@ fn encode(s: &[u8]) -> String {
     out
 }
 
-fn decode(s: &str) -> Vec<u8> {
+/// Percent-decodes `s`: each `%XX` is a byte, everything else (a broken escape too) is
+/// kept as it is.
+pub fn decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

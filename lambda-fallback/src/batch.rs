@@ -336,25 +336,15 @@ impl<S: ModelSource> App<S> {
             match self.digitise(scan.bytes, project.clone(), &mut ms_out, &mut cold, &mut log).await {
                 Ok((out, precision)) => {
                     ms_out.total = ms(t0);
-                    let meta = json!({
-                        "ran": "lambda",
-                        "server": self.server.name(),
-                        "model": precision,
-                        "cold_start": cold,
-                        "ms": ms_out,
-                        "scan": format!("s3://{bucket}/{}", record.key),
-                        "project": project_at,
-                    });
-                    let mut well = project.well.clone();
-                    well.entry("WELL".into()).or_insert_with(|| keys.stem.clone());
-                    let mut settings = project.clone();
-                    settings.curves.iter_mut().for_each(|c| c.edited = None);
+                    let mut meta = self.run_meta(precision, cold, &ms_out);
+                    meta["scan"] = json!(format!("s3://{bucket}/{}", record.key));
+                    meta["project"] = json!(project_at);
                     let info = LasInfo {
-                        well,
+                        well: project.well_header(&keys.stem),
                         source: keys.name.clone(),
                         model: format!("VeerNet {precision}"),
                         date: today(),
-                        calibration_json: settings.to_json(),
+                        calibration_json: project.settings_json(),
                     };
                     let las = write_log(&out.log, Format::Las, &info, &meta);
                     let body = answer(&out, meta).to_string();

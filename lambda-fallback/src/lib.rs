@@ -317,14 +317,7 @@ impl<S: ModelSource> App<S> {
                 }
                 log["tiles"] = json!(stats.iter().map(|s| s.tiles).sum::<usize>());
                 log["curves"] = json!(out.curves.len());
-                let meta = json!({
-                    "ran": "lambda",
-                    "server": self.server.name(),
-                    "model": precision,
-                    "cold_start": cold,
-                    "ms": ms_out,
-                });
-                (StatusCode::OK, answer(&out, meta))
+                (StatusCode::OK, answer(&out, self.run_meta(precision, cold, &ms_out)))
             }
             Err(f) => {
                 let (status, kind) = f.status_kind();
@@ -391,6 +384,17 @@ impl<S: ModelSource> App<S> {
 
     /// Digitises a scan's bytes with a validated project: the core's run, shared by the
     /// HTTP path ([`App::handle`]) and the S3 batch path ([`batch`]).
+    /// The `meta` of a run answered here: where and how it ran.
+    pub(crate) fn run_meta(&self, precision: &str, cold: bool, ms: &Ms) -> Value {
+        json!({
+            "ran": "lambda",
+            "server": self.server.name(),
+            "model": precision,
+            "cold_start": cold,
+            "ms": ms,
+        })
+    }
+
     pub(crate) async fn digitise(
         &self,
         body: Vec<u8>,

@@ -307,41 +307,13 @@ impl S3 {
 /// A key as S3 wants it in the path: every byte but `A-Z a-z 0-9 - _ . ~ /` percent-encoded
 /// (and the same text is what is signed).
 pub fn encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for &b in key.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    key.split('/').map(|part| veer::sigv4::encode(part.as_bytes())).collect::<Vec<_>>().join("/")
 }
 
 /// An S3 event's object key as text: `+` is a space and `%XX` a byte (S3 encodes keys
-/// in events as a form would).
+/// in events as a form would; a `+` in the key itself comes as `%2B`).
 pub fn decode_event_key(key: &str) -> String {
-    let b = key.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex_at = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
-        match (b[i], hex_at(i + 1), hex_at(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&veer::sigv4::decode(&key.replace('+', " "))).into_owned()
 }
 
 /// The text of `<name>...</name>` in an S3 error document.

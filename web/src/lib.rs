@@ -587,15 +587,15 @@ pub fn export_project(format: &str, project: JsValue, height: u32, info: JsValue
         })
         .collect::<Result<Vec<_>, _>>()?;
     let log = project_log(&project, height, &runs).map_err(|e| js_error(&e))?;
-    let mut well = project.well.clone();
-    if !well.contains_key("WELL") {
-        well.insert("WELL".into(), if info.well.is_empty() { info.source.clone() } else { info.well.clone() });
-    }
-    let mut settings = project.clone();
-    settings.curves.iter_mut().for_each(|c| c.edited = None);
+    let well = project.well_header(if info.well.is_empty() { &info.source } else { &info.well });
     let meta = serde_json::json!({ "ran": "browser", "model": info.model, "source": info.source });
-    let las =
-        LasInfo { well, source: info.source, model: info.model, date: info.date, calibration_json: settings.to_json() };
+    let las = LasInfo {
+        well,
+        source: info.source,
+        model: info.model,
+        date: info.date,
+        calibration_json: project.settings_json(),
+    };
     Ok(write_log(&log, format, &las, &meta))
 }
 

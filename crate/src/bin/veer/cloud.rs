@@ -302,16 +302,12 @@ fn one_scan(
 
     let mut meta = answer.meta;
     meta["scan"] = serde_json::json!(file_name(scan));
-    let mut well = project.well.clone();
-    well.entry("WELL".into()).or_insert_with(|| stem(scan));
-    let mut settings = project.clone();
-    settings.curves.iter_mut().for_each(|c| c.edited = None);
     let info = LasInfo {
-        well,
+        well: project.well_header(&stem(scan)),
         source: file_name(scan),
         model: format!("VeerNet {}", meta["model"].as_str().unwrap_or("fp32")),
         date: super::today(),
-        calibration_json: settings.to_json(),
+        calibration_json: project.settings_json(),
     };
     let text = write_log(&answer.log, format, &info, &meta);
     let dest = out_dir.join(output);

@@ -11,7 +11,6 @@
 //! veer probe SCAN
 //! ```
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -301,20 +300,13 @@ fn render(out: &DigitisedProject, scan: &Path, project: &Project, model: &Model,
                 many.iter().map(|c| serde_json::json!({ "mnemonic": c.mnemonic, "stats": c.stats })).collect()
         }
     }
-    let mut well: BTreeMap<String, String> = project.well.clone();
-    if !well.contains_key("WELL") {
-        well.insert("WELL".into(), scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
-    }
+    let well = project.well_header(&scan.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
     // What was run: a plain calibration stays one; a project goes without its hand-edited
     // paths (long, and already in the data).
     let plain = project.curves.len() == 1 && project.interval.is_none() && project.exclude.is_empty();
     let calibration_json = match project.calibration(0) {
         Some(cal) if plain && project.curves[0].edited.is_none() => cal.to_json(),
-        _ => {
-            let mut settings = project.clone();
-            settings.curves.iter_mut().for_each(|c| c.edited = None);
-            settings.to_json()
-        }
+        _ => project.settings_json(),
     };
     let info = LasInfo {
         well,

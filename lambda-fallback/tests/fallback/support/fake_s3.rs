@@ -139,23 +139,7 @@ pub fn etag_of(bytes: &[u8]) -> String {
 }
 
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex_at = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
-        match (b[i], hex_at(i + 1), hex_at(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&veer::sigv4::decode(s)).into_owned()
 }
 
 fn error(status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
