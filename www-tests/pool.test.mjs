@@ -1,5 +1,6 @@
 // The tiles of a run on a pool of tile workers (client.js, `?workers=N`): the same curve as one
-// worker, the model downloaded once, and cancel or a crashed tile worker stops the whole pool.
+// worker, the model downloaded once, cancel or a crashed tile worker stops the whole pool, and a silent
+// tile worker is dropped, its tiles inferred by the others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -114,5 +115,61 @@ test('cancel mid-run terminates every tile worker; a crashed tile worker stops t
   assert.equal(await page.isHidden('#banner'), true, await page.textContent('#banner'));
   assert.equal(page.workers().length, 3);
   page.assertClean(['tile worker stopped unexpectedly']);
+  await context.close();
+});
+
+test('a tile worker that stops answering is dropped and its tiles go to the others; a pool that all stops ends the run with a clear error', async () => {
+  const scan = crop();
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await h.openPage(context, `${env.srv.url}?workers=2`);
+  await page.waitForFunction(() => window.veer?.client.info, null, { timeout: 60_000 });
+  await h.dropFile(page, scan, 'image/tiff');
+  await h.waitForScan(page);
+  await page.evaluate((c) => window.veer.applyCalibration(c), cal);
+  await page.selectOption('#where', 'local');
+  /** Runs track 1 and resolves to the traced path, or to the banner's text when the run failed. */
+  const runOnce = async () => {
+    await page.click('#run'); // sets the page busy before it returns
+    await page.waitForFunction(() => !window.veer.state.busy, null, { timeout: 240_000 });
+    if (!(await page.isHidden('#banner'))) return { banner: await page.textContent('#banner') };
+    return { path: await page.evaluate(() => JSON.parse(JSON.stringify(window.veer.state.project.curves[0].edited))) };
+  };
+  const healthy = await runOnce();
+  assert.ok(healthy.path, healthy.banner);
+
+  // Tile worker 2 takes its next tile and never answers: a worker the browser stopped without an error event.
+  const silence = (/** @type {number[]} */ which) =>
+    page.evaluate((which) => {
+      const c = window.veer.client;
+      c.tileStallFloorMs = 1000;
+      for (const k of which) {
+        const w = c.pool[k];
+        const post = w.postMessage.bind(w);
+        w.postMessage = (/** @type {any} */ m, /** @type {any} */ t) => (m.type === 'infer' ? undefined : post(m, t));
+      }
+    }, which);
+  await silence([1]);
+  const started = Date.now();
+  const oneLeft = await runOnce();
+  assert.ok(oneLeft.path, oneLeft.banner);
+  assert.deepEqual(oneLeft.path, healthy.path, 'the tiles the silent worker held were inferred by the other');
+  assert.equal(await page.evaluate(() => window.veer.client.pool.length), 1, 'the silent worker was dropped');
+  assert.ok(Date.now() - started < 120_000);
+
+  // The next run starts a full pool again; when every tile worker goes silent the run ends with an error that says so.
+  await page.evaluate(() => {
+    const c = window.veer.client;
+    const start = c._startPool.bind(c);
+    c._startPool = () => {
+      start();
+      for (const w of c.pool) {
+        const post = w.postMessage.bind(w);
+        w.postMessage = (/** @type {any} */ m, /** @type {any} */ t) => (m.type === 'infer' ? undefined : post(m, t));
+      }
+    };
+  });
+  const none = await runOnce();
+  assert.match(none.banner ?? '', /tile workers stopped answering/);
+  page.assertClean(['tile workers stopped answering']);
   await context.close();
 });

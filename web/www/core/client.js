@@ -60,6 +60,16 @@ const SPEED_KEY = 'veer.model_px_per_s';
  */
 export const MAX_TILE_WORKERS = 4;
 
+/**
+ * A tile worker that has not answered a tile within TILE_STALL_FACTOR times the slowest tile the pool has
+ * run (its warm-up tile, on the browser's first-tier code, included), and never sooner than
+ * TILE_STALL_FLOOR_MS, is taken for dead (a tab throttled for ever, a worker the browser stopped without
+ * an error event): it is terminated and its tile goes to the others. A tile takes 0.2-0.5 s on the
+ * devices measured (BENCHMARKS.md, section 5b), so a live worker is never near the limit.
+ */
+export const TILE_STALL_FACTOR = 20;
+export const TILE_STALL_FLOOR_MS = 15_000;
+
 /** Tile workers for this device: one per core (`hardwareConcurrency`), at most MAX_TILE_WORKERS. */
 export function defaultTileWorkers() {
   return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_TILE_WORKERS));
@@ -122,6 +132,10 @@ export class VeerClient {
     this.poolReady = null;
     /** @type {Uint8Array | null} the model's bytes, as the main worker loaded them, for the tile workers */
     this.modelData = null;
+    /** The slowest tile the pool has run, in ms (its warm-up tiles included): sets when a worker is stalled. */
+    this.slowestTileMs = 0;
+    /** The shortest wait before a silent tile worker is taken for dead (TILE_STALL_FLOOR_MS; tests lower it). */
+    this.tileStallFloorMs = TILE_STALL_FLOOR_MS;
     this.nextId = 1;
     this.pending = new Map();
     /** @type {WorkerInfo | null} */
@@ -180,7 +194,13 @@ export class VeerClient {
     }
     const model = this.modelData;
     const wasmUrl = String(this.opts.wasmUrl);
-    this.poolReady = Promise.all(this.pool.map((w) => this._requestTo(w, 'tileInit', { wasmUrl, model })));
+    this.slowestTileMs = 0;
+    this.poolReady = Promise.all(this.pool.map((w) => this._requestTo(w, 'tileInit', { wasmUrl, model }))).then(
+      (/** @type {Array<{tileMs?: number}>} */ answers) => {
+        for (const a of answers) this.slowestTileMs = Math.max(this.slowestTileMs, a.tileMs || 0);
+        return answers;
+      },
+    );
     this.poolReady.catch(() => {}); // reported to the run that awaits it
   }
 
@@ -240,8 +260,21 @@ export class VeerClient {
    * @returns {Promise<any>}
    */
   _requestTo(worker, type, payload, onProgress, transfer) {
+    return this._send(worker, type, payload, onProgress, transfer).answer;
+  }
+
+  /**
+   * As `_requestTo`, and the request's id (to give up on it).
+   * @param {Worker | null} worker
+   * @param {string} type
+   * @param {object} payload
+   * @param {(p: Progress) => void} [onProgress]
+   * @param {Transferable[]} [transfer]
+   * @returns {{id: number, answer: Promise<any>}}
+   */
+  _send(worker, type, payload, onProgress, transfer) {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise((resolve, reject) => {
       if (!worker) {
         reject(new Cancelled());
         return;
@@ -249,6 +282,42 @@ export class VeerClient {
       this.pending.set(id, { resolve, reject, onProgress });
       worker.postMessage({ id, type, ...payload }, transfer || []);
     });
+    return { id, answer };
+  }
+
+  /**
+   * One tile on `worker`; rejects with kind `tile_stalled` when no answer comes within the stall limit
+   * (TILE_STALL_FACTOR). The tile's input is sent as a copy, so that it can go to another worker then.
+   * @param {Worker} worker
+   * @param {{rows: number, cols: number, input: Float32Array}} job
+   * @returns {Promise<Float32Array>}
+   */
+  async _inferTile(worker, job) {
+    const input = job.input.slice();
+    const limit = Math.max(this.tileStallFloorMs, TILE_STALL_FACTOR * this.slowestTileMs);
+    const started = performance.now();
+    const { id, answer } = this._send(worker, 'infer', { rows: job.rows, cols: job.cols, input }, undefined, [input.buffer]);
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const stalled = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(veerError('tile_stalled', `a tile worker gave no answer for ${Math.round(limit / 1000)} s`));
+      }, limit);
+    });
+    try {
+      const output = await Promise.race([answer, stalled]);
+      this.slowestTileMs = Math.max(this.slowestTileMs, performance.now() - started);
+      return output;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Terminates one tile worker that stopped answering; the next staged run starts a full pool again. */
+  _dropTileWorker(/** @type {Worker} */ worker) {
+    worker.terminate();
+    this.pool = this.pool.filter((w) => w !== worker);
   }
 
   /**
@@ -268,14 +337,27 @@ export class VeerClient {
       t.rows.forEach((rows, tile) => jobs.push({ track, tile, rows, cols: t.cols, input: plan.inputs[track][tile] })),
     );
     if (jobs.length) {
-      if (!this.poolReady) this._startPool();
-      let next = 0;
+      // A pool that lost a worker to a stall (below) is started again in full.
+      if (!this.poolReady || this.pool.length < this.tileWorkers) this._startPool();
+      /** The tiles not yet blended, in order; a stalled worker's tile goes back to the front. */
+      const queue = [...jobs];
       let failed = false;
       const work = async (/** @type {Worker} */ worker) => {
         try {
-          while (!failed && next < jobs.length) {
-            const job = jobs[next++];
-            const output = await this._requestTo(worker, 'infer', { rows: job.rows, cols: job.cols, input: job.input }, undefined, [job.input.buffer]);
+          for (let job = queue.shift(); job && !failed; job = queue.shift()) {
+            let output;
+            try {
+              output = await this._inferTile(worker, job);
+            } catch (e) {
+              if (e.kind !== 'tile_stalled') throw e;
+              queue.unshift(job);
+              this._dropTileWorker(worker);
+              if (this.pool.length === 0) {
+                throw new WorkerCrashed(`the tile workers stopped answering (${e.message}); the run was stopped`);
+              }
+              return; // the workers left take its tile
+            }
+            job.input = new Float32Array(0); // blended below: its input is not needed again
             const given = await this._request('giveTile', { track: job.track, tile: job.tile, output }, undefined, [output.buffer]);
             const p = { stage: 'infer', done: given.done, total: given.total };
             onProgress?.(start === 'startProject' ? { curve: given.curve, ...p } : p);
@@ -287,7 +369,11 @@ export class VeerClient {
       };
       try {
         await this.poolReady;
-        await Promise.all(this.pool.slice(0, Math.min(this.pool.length, jobs.length)).map(work));
+        // Rounds, until every tile is blended: a round ends when the queue is empty or its workers
+        // stalled, and a stalled worker's tile is left for the next round's workers.
+        while (queue.length) {
+          await Promise.all(this.pool.slice(0, Math.min(this.pool.length, queue.length)).map(work));
+        }
       } catch (e) {
         // A pool that failed to start, or a tile worker that failed (out of memory, say), is not trusted
         // again: the next run starts fresh ones.

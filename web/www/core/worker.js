@@ -6,8 +6,8 @@
 // Messages in:  {id, type: 'init', modelUrl, manifestUrl, wasmUrl, share}
 //                 -> {precision, fromCache, modelBytes, sha256, model?} (`model`: the bytes, with `share`,
 //                 for the tile workers: the model is downloaded and cached once)
-//               {id, type: 'tileInit', wasmUrl, model} -> {precision}: a tile worker, the model from its bytes,
-//                 prepared for a full tile
+//               {id, type: 'tileInit', wasmUrl, model} -> {precision, tileMs}: a tile worker, the model from its
+//                 bytes, prepared for a full tile; `tileMs`: its warm-up run of one full tile
 //               {id, type: 'infer', rows, cols, input} -> the tile's output (Float32Array), on a tile worker
 //               {id, type: 'startRun', calibration} | {id, type: 'startProject', project}
 //                 -> {tracks: [{curve, cols, rows: [rows of each tile]}], inputs: [[Float32Array per tile]]}
@@ -83,8 +83,9 @@ async function handle(msg, post) {
           // The plan of a full tile, and one run of it: the browser compiles the wasm's hot code
           // for speed once it has run, so the first scan's tiles do not run on the first-tier code.
           digitiser.prepareTile(rows, cols);
+          const started = performance.now();
           digitiser.inferTile(new Float32Array(rows * cols), rows, cols);
-          return { precision: digitiser.precision };
+          return { precision: digitiser.precision, tileMs: performance.now() - started };
         })();
       }
       return ready;
