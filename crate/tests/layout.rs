@@ -515,3 +515,33 @@ fn a_layout_becomes_a_project() {
         layout::ProjectInput { curves: vec![layout::CurveInput { track: 7, ..input.curves[0].clone() }], ..input };
     assert_eq!(layout::to_project(&l, &bad).map_err(|e| e.kind()), Err("bad_parameter"));
 }
+
+/// The rendered case `gr-linear-png` (tests/cases, a linear 10-division track, the depth
+/// column, a 4-decade log track): its depth column carries the depth lines' ticks from both
+/// sides (a fifth to a tenth of its width each, heavier than the tracks' light lines on this
+/// 150-dpi print) and must not be taken for a division of the track beside it. Its scored
+/// track's edges are in `case.json`; the log track's are the renderer's spec
+/// (`scripts/train/render.py`, `make_spec` for the case: tracks 17-392 and 475-775, depth
+/// column 392-475).
+#[test]
+fn gr_linear_png_depth_column_is_not_a_track() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/gr-linear-png");
+    let bytes = std::fs::read(dir.join("scan.png")).expect("scan.png");
+    let case = veer::calibrate::Calibration::from_json(&std::fs::read_to_string(dir.join("case.json")).expect("case"))
+        .expect("case.json");
+    let truth = [case.track, [475.0, 775.0]];
+    let l = layout::find_bytes(&bytes, &veer::limits::Limits::default()).expect("layout");
+    let Finding::Found(tracks) = &l.tracks else { panic!("no tracks: {:?}", l.tracks) };
+    let found: Vec<[f64; 2]> = tracks.iter().map(|t| [t.left.x_at(1200.0), t.right.x_at(1200.0)]).collect();
+    assert_eq!(found.len(), truth.len(), "tracks found {found:?}, drawn {truth:?}");
+    for (f, t) in found.iter().zip(&truth) {
+        assert!((f[0] - t[0]).abs() <= 3.0 && (f[1] - t[1]).abs() <= 3.0, "tracks found {found:?}, drawn {truth:?}");
+    }
+    match &l.depth_column {
+        Finding::Found(c) => {
+            assert_eq!(c.between, [0, 1]);
+            assert!((c.left.x_at(1200.0) - 392.0).abs() <= 3.0 && (c.right.x_at(1200.0) - 475.0).abs() <= 3.0, "{c:?}");
+        }
+        Finding::Absent(why) => panic!("no depth column: {why}"),
+    }
+}

@@ -11,7 +11,7 @@
 //! | 2 | [`skew`] | the slope of the vertical lines (bands) and of the horizontal ones (strips), by projection |
 //! | 3 | [`drift`] | a frame in which the vertical lines stand upright: the rotation and each block's wobble |
 //! | 4 | [`vertical`] | the vertical lines: peaks per block, linked across blocks, fitted with straight lines |
-//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines: runs of them are the tracks, split where two share an edge |
+//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines (across their middle too): runs of them are the tracks, split where two share an edge |
 //! | 6 | [`grid`] | each track's grid: linear with `n` divisions, or logarithmic with `d` decades |
 //! | 7 | [`depth_lines`] | the depth lines inside the tracks: rows, weight classes, spacing |
 //!

@@ -2,15 +2,18 @@
 //! column. A track's divisions are crossed by the depth lines; the depth column between two
 //! tracks holds the depth numbers and no grid. For each interval between two neighbouring
 //! lines, the share of its columns dark is measured on every row, along the depth lines'
-//! slope; an interval is ruled when it holds at least [`RULED_SHARE`] of the horizontal lines
-//! per row of the most-ruled intervals. Runs of ruled intervals are the tracks, split where
-//! two tracks share an edge ([`split_shared_edges`]).
+//! slope, over the whole interval and over its middle [`RULED_MIDDLE`]; a horizontal line
+//! crosses the interval where both are dark (the depth lines' ticks reaching into a depth
+//! column from its sides darken the whole but not its middle); an interval is ruled when it
+//! holds at least [`RULED_SHARE`] of the horizontal lines per row of the most-ruled
+//! intervals. Runs of ruled intervals are the tracks, split where two tracks share an edge
+//! ([`split_shared_edges`]).
 
 use super::drift::Frame;
 use super::grid::best_score;
 use super::skew::Tilt;
 use super::tune::{
-    MAX_DEPTH_LINE_ROWS, MIN_GRID_SCORE, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_SHARE, SHARED_EDGE_RATIO,
+    MAX_DEPTH_LINE_ROWS, MIN_GRID_SCORE, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_MIDDLE, RULED_SHARE, SHARED_EDGE_RATIO,
     SHARED_EDGE_SHARE, SPLIT_GRID_GAIN, STRIP_COLS,
 };
 use super::vertical::VLine;
@@ -25,7 +28,7 @@ pub(super) struct Interval {
     /// the depth lines' slope, `u_ref` the frame column where `q` is the row); empty when the
     /// interval is too narrow to measure.
     pub profile: Vec<f32>,
-    /// Horizontal lines per 1,000 rows.
+    /// Horizontal lines across the whole interval (its middle included) per 1,000 rows.
     pub ruled: f64,
     /// Mean share of the inner area that is ink.
     pub ink: f64,
@@ -70,23 +73,36 @@ pub(super) fn intervals(
     lines: &[VLine],
 ) -> Vec<Interval> {
     let (w, h) = (img.width as usize, img.height as usize);
-    // Each interval in pieces at most STRIP_COLS wide: (interval, frame column a, b).
+    // Each interval, and its middle, in pieces at most STRIP_COLS wide: (profile, frame
+    // column a, b, columns of what the profile measures). Profile 2k is interval k's, 2k + 1
+    // its middle's.
     let mut spans = Vec::new();
-    let mut pieces: Vec<(usize, f64, f64)> = Vec::new();
+    let mut pieces: Vec<(usize, f64, f64, f64)> = Vec::new();
+    let mut split = |p: usize, u0: f64, u1: f64| {
+        let m = ((u1 - u0) / STRIP_COLS as f64).ceil().max(1.0) as usize;
+        let step = (u1 - u0) / m as f64;
+        for i in 0..m {
+            pieces.push((p, u0 + step * i as f64, u0 + step * (i + 1) as f64, u1 - u0));
+        }
+    };
     for (k, pair) in lines.windows(2).enumerate() {
         let u0 = pair[0].u + pair[0].width / 2.0 + 1.0;
         let u1 = pair[1].u - pair[1].width / 2.0 - 1.0;
         spans.push((u0, u1));
         if u1 - u0 >= 1.0 {
-            let m = ((u1 - u0) / STRIP_COLS as f64).ceil().max(1.0) as usize;
-            let step = (u1 - u0) / m as f64;
-            for i in 0..m {
-                pieces.push((k, u0 + step * i as f64, u0 + step * (i + 1) as f64));
+            split(2 * k, u0, u1);
+            let side = (u1 - u0) * (1.0 - RULED_MIDDLE) / 2.0;
+            if u1 - u0 - 2.0 * side >= 1.0 {
+                split(2 * k + 1, u0 + side, u1 - side);
             }
         }
     }
-    let mut profiles: Vec<Vec<f32>> =
-        spans.iter().map(|&(a, b)| if b - a >= 1.0 { vec![0f32; h] } else { Vec::new() }).collect();
+    let mut profiles: Vec<Vec<f32>> = vec![Vec::new(); 2 * spans.len()];
+    for &(p, ..) in &pieces {
+        if profiles[p].is_empty() {
+            profiles[p] = vec![0f32; h];
+        }
+    }
     let mut prefix = vec![0u32; w + 1];
     for y in 0..h {
         let row = img.row(y);
@@ -95,20 +111,19 @@ pub(super) fn intervals(
         }
         let shift = frame.shift(y as f64);
         let slope_h = tilt.at(y as f64);
-        for &(k, a, b) in &pieces {
+        for &(p, a, b, cols) in &pieces {
             let xa = (a + shift).round().clamp(0.0, w as f64) as usize;
             let xb = (b + shift).round().clamp(0.0, w as f64) as usize;
             if xb <= xa {
                 continue;
             }
-            let (s0, s1) = spans[k];
-            let frac = (prefix[xb] - prefix[xa]) as f32 / (s1 - s0) as f32;
+            let frac = (prefix[xb] - prefix[xa]) as f32 / cols as f32;
             // Row along the depth lines' slope, split between the two nearest rows.
             let q = y as f64 - slope_h * ((a + b) / 2.0 - u_ref);
             let qf = q.floor();
             let f = (q - qf) as f32;
             let qi = qf as isize;
-            let prof = &mut profiles[k];
+            let prof = &mut profiles[p];
             if qi >= 0 && (qi as usize) < h {
                 prof[qi as usize] += frac * (1.0 - f);
             }
@@ -117,14 +132,21 @@ pub(super) fn intervals(
             }
         }
     }
+    let mut profiles = profiles.into_iter();
     spans
         .into_iter()
-        .zip(profiles)
-        .map(|((u0, u1), profile)| {
+        .map(|(u0, u1)| {
+            let (profile, middle) = (profiles.next().unwrap_or_default(), profiles.next().unwrap_or_default());
             let ruled = if profile.is_empty() {
                 0.0
             } else {
-                line_runs(&profile, RULED_FRAC, MAX_DEPTH_LINE_ROWS).len() as f64 * 1000.0 / h.max(1) as f64
+                let pair = |v: &[f32], y: usize| v[y] + v.get(y + 1).copied().unwrap_or(0.0);
+                line_runs(&profile, RULED_FRAC, MAX_DEPTH_LINE_ROWS)
+                    .into_iter()
+                    .filter(|&(a, b)| middle.is_empty() || (a..b).any(|y| pair(&middle, y) >= RULED_FRAC))
+                    .count() as f64
+                    * 1000.0
+                    / h.max(1) as f64
             };
             let ink = if profile.is_empty() {
                 0.0

@@ -148,3 +148,11 @@ pub const SHARED_EDGE_RATIO: f64 = 1.3;
 /// than the whole run fits one, when the grid changes there (the full-size render: a linear
 /// 10-division track next to a 4-decade log track).
 pub const SPLIT_GRID_GAIN: f64 = 0.15;
+
+/// The middle share of an interval's width that a horizontal line must cross too for the
+/// interval to count it ([`super::tracks`]): the rendered case `gr-linear-png`
+/// (tests/cases) draws the depth lines' ticks into its depth column from both sides, 18 %
+/// of its width each for a heavy line (10 % medium, 5 % light), 3 rows thick, which darken
+/// 60 % of two rows of the whole interval without touching its middle third; bright-1's
+/// dashed depth lines still cross the middle third of its 38-px divisions.
+pub const RULED_MIDDLE: f64 = 1.0 / 3.0;
