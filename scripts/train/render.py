@@ -7,10 +7,14 @@ and depth numbers; 1-3 curves per track (solid, dashed, dotted, dash-dot; differ
 crossing each other and the grid, clipped at the track edge; text and hand annotations; then scan
 damage (fading, broken ink, blur, paper tone, speckle, salt and pepper, dark scan bars, skew,
 1-bit thresholding, JPEG). Everything is deterministic given the numpy Generator / seed.
+Profiles (`--profile`): default, hard, clean, archive (fast swings with a stroke on a depth line,
+a sheet drifting sideways through the scanner), or a mix of them for one pool ('default:4,archive:3').
 
 Subcommands (run from the repository root):
   python3 scripts/train/render.py preview --split train --n 4 --seed 1 --out /tmp/prev
   python3 scripts/train/render.py pool --split train --n 4000 --seed 0 --out scripts/train/data/pool_train.npz
+  python3 scripts/train/render.py pool --profile default:4,archive:3,clean:2,hard:1 --n 9000 --deadline 170 \
+      --workers 16 --u8 --seed 20 --out /tmp/pool_mix.npz
   python3 scripts/train/render.py cases --out crate/tests/cases
   python3 scripts/train/render.py full --out crate/tests/cases/full-g4
 """
@@ -70,7 +74,11 @@ def preprocess(L: np.ndarray, x0: float, x1: float) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def font(idx: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT_PATHS[idx % len(FONT_PATHS)], max(6, size))
+    path = FONT_PATHS[idx % len(FONT_PATHS)]
+    if not os.path.exists(path) and os.environ.get("VEER_FONT_DIR"):
+        # the same DejaVu files carried to a machine without them (gpu.sh's kit)
+        path = os.path.join(os.environ["VEER_FONT_DIR"], os.path.basename(path))
+    return ImageFont.truetype(path, max(6, size))
 
 
 def mm(v: float, dpi: float) -> float:
@@ -144,6 +152,7 @@ def make_spec(rng, well_name, **ov):
     well = load_well(well_name)
     hard = ov.get("profile", "default") == "hard"
     clean = ov.get("profile", "default") == "clean"
+    archive = ov.get("profile", "default") == "archive"
     s = {}
     s["well"] = well_name
     s["unit"] = well["unit"]
@@ -155,6 +164,8 @@ def make_spec(rng, well_name, **ov):
         dpp_nom /= 0.3048
     cands = [0.5, 1, 2, 5, 10, 20] if s["unit"] == "M" else [1, 2, 5, 10, 20, 50]
     min_gap = ov.get("min_line_gap", rng.uniform(5, 14))
+    if archive and "min_line_gap" not in ov:
+        min_gap = max(min_gap, float(rng.uniform(10, 30)) * dpi / 300)  # heavy grids, not a black mesh
     light = next((c for c in cands if c / dpp_nom >= min_gap), cands[-1])
     heavy = light * 10
     n_heavy = max(2, int(round(heavy / dpp_nom)))
@@ -232,6 +243,10 @@ def make_spec(rng, well_name, **ov):
                 c.setdefault("ink", float(rng.uniform(0.7, 1.0)))
                 if rng.random() < 0.2:
                     c["flat"] = flat_stretch(rng, c)
+            elif archive:
+                c.setdefault("style", str(rng.choice(["solid"] * 7 + ["dashed"] * 2 + ["dotted"])))
+                c.setdefault("width_mm", float(rng.uniform(0.3, 0.9)))
+                c.setdefault("ink", float(rng.uniform(0.8, 1.0)))
             else:
                 c.setdefault("style", str(rng.choice(["solid"] * 6 + ["dashed"] * 2 + ["dotted", "dashdot"])))
                 c.setdefault("width_mm", float(rng.uniform(0.15, 0.6)))
@@ -247,7 +262,171 @@ def make_spec(rng, well_name, **ov):
     s["damage"] = ov.get("damage") or (hard_damage(rng) if hard else random_damage(rng))
     if clean:
         clean_page(rng, s, ov)
+    if archive:
+        archive_page(rng, s, ov)
     return s
+
+
+def archive_page(rng, s, ov):
+    """The archive profile: a paper print of the 1950s-70s as archives scanned it (bright-1.tif,
+    stuckey-1.tif in ../shared/data/real). Dark grids of 0.1-0.25 mm lines, their depth lines
+    at least 10-30 px apart at 300 dpi; pens of 0.3-0.9 mm, 70 % solid; 1-bit in about half of the
+    prints; in 75 % of the tracks one curve swings out across most of the track and back within
+    6-60 rows (at 300 dpi), most swings with one nearly horizontal stroke lying on a depth line
+    (`swings`); in 60 % of the prints the sheet drifts sideways through the scanner, moving the
+    whole page (grid, curves, text) by a few px every 100-150 rows over stretches (`drift`)."""
+    if "grid_ink" not in ov:
+        s["grid_ink"] = float(rng.uniform(0.75, 1.0))
+    if "grid_mm" not in ov:
+        s["grid_mm"] = float(rng.uniform(0.1, 0.25))
+    if "damage" not in ov:
+        d = s["damage"]
+        if not d["threshold"] and rng.random() < 0.3:
+            d["threshold"] = float(rng.uniform(140, 200))
+        if d["threshold"]:
+            d["jpeg"] = 0
+            d["fade"] = min(d["fade"], 0.3)  # 1-bit: broken, not erased
+    for t in s["tracks"]:
+        if t["curves"] and rng.random() < 0.75:
+            ci = 0 if rng.random() < 0.7 else int(rng.integers(len(t["curves"])))
+            t["curves"][ci]["swings"] = swing_specs(rng, s, t)
+    if rng.random() < 0.6:
+        s["drift"] = drift_spec(rng, s)
+
+
+def depth_line_rows(s, kind):
+    """Centre rows of the depth lines of one kind ('heavy', 'medium', 'light': every tenth,
+    fifth, first line) on the page."""
+    n, H = s["n_heavy"], s["height"]
+    per = {"heavy": n, "medium": n / 2.0, "light": n / 10.0}[kind]
+    k0 = -math.floor(s["y_ref"] / per)
+    rows = s["y_ref"] + per * np.arange(k0, k0 + int(H / per) + 2)
+    return rows[(rows >= 0) & (rows < H)]
+
+
+def swing_specs(rng, s, t):
+    """Fast swings of one curve: out to a tip across most of the track and back, 6-60 rows in
+    all (at 300 dpi, scaled by dpi), one stroke slow (a rows), the other fast (b = 1-4 rows, a
+    nearly horizontal stroke). In 80 % of the swings the fast stroke is centred on a depth line
+    (heavy 45 %, medium 30 %, light 25 %), the return stroke in 60 % of them, the outgoing one
+    otherwise; a third of the swings follow the one before at once (zigzags), the others come
+    0.5-2 in after it; the slow stroke wobbles by up to 4 % of the track."""
+    H, dpi = s["height"], s["dpi"]
+    k = dpi / 300.0
+    lines = {kind: depth_line_rows(s, kind) for kind in ("heavy", "medium", "light")}
+    out = []
+    r = float(rng.uniform(0, 0.6)) * dpi
+    while r < H:
+        b = max(1, int(round(rng.uniform(1, 4.5) * k)))
+        total = max(5.0, rng.uniform(6, 60) * k)
+        p = int(rng.integers(0, 3))
+        a = max(2, int(round(total - b - p)))
+        fast_first = bool(rng.random() < 0.4)
+        centre = r + (b / 2 if fast_first else a + p + b / 2)
+        if rng.random() < 0.8:
+            kind = str(rng.choice(["heavy", "medium", "light"], p=[0.45, 0.3, 0.25]))
+            ls = lines[kind] if len(lines[kind]) else lines["light"]
+            if len(ls):
+                centre = float(ls[np.argmin(np.abs(ls - centre))])
+        centre += float(rng.uniform(-1.0, 1.0))
+        amp = float(rng.uniform(0.4, 0.95))
+        toward = 0 if rng.random() < 0.8 else int(rng.choice([-1, 1]))
+        wobble = [float(rng.uniform(0, 0.04)), float(rng.uniform(4, 20) * k), float(rng.uniform(0, 2 * math.pi))]
+        out.append({"centre": centre, "fast": b, "slow": a, "tip": p, "amp": amp, "toward": toward,
+                    "fast_first": fast_first, "wobble": wobble})
+        end = centre + (b / 2 + p + a if fast_first else b / 2)
+        r = max(r + 1, end + (rng.uniform(2, 8) * k if rng.random() < 0.33 else rng.uniform(0.5, 2.0) * dpi))
+    return out
+
+
+def apply_swings(f, swings):
+    """Curve fractions f (per row, across the track) with the swings drawn in: f = base +
+    (tip - base) * g, g rising 0 -> 1 over the outgoing stroke and falling back over the return.
+    A swing over a null stretch, or overlapping the one before, is left out."""
+    H = len(f)
+    base = f.copy()
+    last = -1
+    for sw in swings:
+        b, a, p = sw["fast"], sw["slow"], sw["tip"]
+        if sw["fast_first"]:
+            r0 = int(round(sw["centre"] - b / 2))
+            knots = [(r0, 0.0), (r0 + b, 1.0), (r0 + b + p, 1.0), (r0 + b + p + a, 0.0)]
+        else:
+            r1 = int(round(sw["centre"] + b / 2))
+            knots = [(r1 - b - p - a, 0.0), (r1 - b - p, 1.0), (r1 - b, 1.0), (r1, 0.0)]
+        lo, hi = knots[0][0], knots[-1][0]
+        if lo <= last or lo < 0 or hi >= H or not np.all(np.isfinite(base[lo:hi + 1])):
+            continue
+        if not (-0.02 <= base[lo] <= 1.02 and -0.02 <= base[hi] <= 1.02):
+            continue  # the curve is off the track there (clipped at its edge)
+        rows = np.arange(lo, hi + 1)
+        g = np.interp(rows, [k[0] for k in knots], [k[1] for k in knots])
+        rt = knots[1][0]
+        bt = base[rt]
+        d = sw["toward"] or (1.0 if bt < 0.5 else -1.0)
+        tip = float(np.clip(bt + d * sw["amp"], 0.02, 0.98))
+        f[lo:hi + 1] = base[lo:hi + 1] + (tip - base[lo:hi + 1]) * g
+        # a hand-drawn-looking wobble on the slow stroke (zero at its ends): a pen that shakes
+        w, period, phase = sw["wobble"]
+        f[lo:hi + 1] += w * np.sin(2 * math.pi * (rows - lo) / period + phase) * 4 * g * (1 - g)
+        last = hi
+    return f
+
+
+def drift_spec(rng, s):
+    """The sheet's sideways drift through the scanner: an offset in px per row, piecewise linear
+    over stretches of 0.5-4 in, still in a third of them and otherwise moving 1.5-5 px per 128
+    rows (at 300 dpi, scaled by dpi), within +-2-6 % of the narrowest track; in half of the prints
+    the offset moves in whole steps of 1-3 px (a scanner that steps), else smoothly."""
+    H, dpi = s["height"], s["dpi"]
+    tw = min(t["x1"] - t["x0"] for t in s["tracks"])
+    maxoff = float(rng.uniform(0.02, 0.06)) * tw
+    off = float(rng.uniform(-maxoff, maxoff))
+    r = 0.0
+    knots = [[0.0, off]]
+    while r < H:
+        n = float(rng.uniform(0.5, 4.0)) * dpi
+        rate = 0.0 if rng.random() < 0.33 else float(rng.choice([-1, 1]) * rng.uniform(1.5, 5.0) / 128 * dpi / 300)
+        new = off + rate * n
+        if abs(new) > maxoff:
+            new = float(np.clip(off - rate * n, -maxoff, maxoff))
+        r += n
+        off = new
+        knots.append([r, off])
+    step = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
+    return {"knots": knots, "step": step}
+
+
+def shift_rows(a, shift, fill=0):
+    """Row r of `a` moved right by the integer shift[r] (left where negative), `fill` coming in."""
+    out = np.full_like(a, fill)
+    W = a.shape[1]
+    for i in np.unique(shift):
+        rows = np.flatnonzero(shift == i)
+        i = int(i)
+        if abs(i) >= W:
+            continue
+        if i >= 0:
+            out[rows, i:] = a[rows, :W - i]
+        else:
+            out[rows, :W + i] = a[rows, -i:]
+    return out
+
+
+def apply_drift(ink, mask, drift):
+    """Move each row of the ink layer sideways by the drift's offset (fractional: the two
+    nearest columns blended; whole steps where the drift steps) and the mask by the rounded one."""
+    H = ink.shape[0]
+    kr, ko = zip(*drift["knots"])
+    o = np.interp(np.arange(H, dtype=np.float64), kr, ko)
+    if drift["step"]:
+        o = drift["step"] * np.floor(o / drift["step"])
+    i = np.floor(o).astype(np.int64)
+    fr = (o - i).astype(np.float32)[:, None]
+    a = shift_rows(ink, i)
+    ink = (1 - fr) * a + fr * shift_rows(a, np.ones_like(i))
+    mask = shift_rows(mask, np.floor(o + 0.5).astype(np.int64))
+    return ink.astype(np.float32), mask
 
 
 def clean_page(rng, s, ov):
@@ -467,6 +646,13 @@ def curve_x(s, t, c, nrows):
         seg = vals[i0:i0 + max(2, int(n * nrows))]
         seg[np.isfinite(seg)] = v
     f = value_to_frac(vals, c["scale"][0], c["scale"][1], c["log"])
+    if c.get("swings"):
+        f = apply_swings(f, c["swings"])
+        l, r = c["scale"]
+        if c["log"]:
+            vals = 10.0 ** (math.log10(l) + f * (math.log10(r) - math.log10(l)))
+        else:
+            vals = l + f * (r - l)
     x = t["x0"] + f * (t["x1"] - t["x0"])
     return vals, x
 
@@ -508,6 +694,16 @@ def dash_runs(x, y, style, lw, dpi):
     return runs
 
 
+def densify(x, y, step):
+    """The same polyline with vertices added so that no segment is longer than `step` px
+    (dash_runs decides visibility at vertices: a long segment would be all dash or all gap)."""
+    seg = np.hypot(np.diff(x), np.diff(y))
+    n = np.maximum(1, np.ceil(seg / step).astype(np.int64))
+    t = np.concatenate([[0.0], np.concatenate([i + np.arange(1, k + 1) / k for i, k in enumerate(n)])])
+    j = np.arange(len(x), dtype=np.float64)
+    return np.interp(t, j, x), np.interp(t, j, y)
+
+
 def draw_curves(s, rng):
     """Curve ink layer (0..1 darkness) and the curve mask. Each track is drawn on its own canvas
     of columns x0..x1 so anything off the track is clipped at the edge."""
@@ -531,7 +727,10 @@ def draw_curves(s, rng):
             # runs of valid vertices
             edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
             for a, b in zip(edges[::2], edges[1::2]):
-                for rx, ry in dash_runs(xs[a:b], rows[a:b], c["style"], lw, dpi):
+                px_, py_ = xs[a:b], rows[a:b]
+                if c.get("swings") and c["style"] != "solid":
+                    px_, py_ = densify(px_, py_, 2.0)  # a swing's fast stroke is dashed too
+                for rx, ry in dash_runs(px_, py_, c["style"], lw, dpi):
                     pts = list(zip(((rx + 0.5) * SS).tolist(), ((ry + 0.5) * SS).tolist()))
                     if len(pts) == 1:
                         r = lw * SS / 2
@@ -604,6 +803,8 @@ def render(s, rng):
     t = draw_text(s, rng) * np.float32(rng.uniform(0.6, 1.0))
     c, mask = draw_curves(s, rng)
     ink = np.maximum(np.maximum(g, t), c)
+    if s.get("drift"):
+        ink, mask = apply_drift(ink, mask, s["drift"])
     return apply_damage(ink, mask, s, rng)
 
 
@@ -635,6 +836,8 @@ def sample_crops(seed, split, rows=256, profile="default"):
     dpi = int(rng.choice([100, 120, 150, 200, 240, 300]))
     n_tracks = int(rng.choice([2, 3]))
     track_in = [float(rng.uniform(1.6, 3.0)) for _ in range(n_tracks)]
+    if profile == "archive" and rng.random() < 0.5:
+        dpi = 300  # the real archive prints are 300 dpi scans
     maxw = max(track_in) * dpi
     height = int(maxw * rows / MODEL_W * 1.15) + 16
     s = make_spec(rng, well, dpi=dpi, n_tracks=n_tracks, track_in=track_in, height=height, profile=profile)
@@ -655,22 +858,62 @@ def sample_crops(seed, split, rows=256, profile="default"):
     return out
 
 
+PROFILES = ["default", "hard", "clean", "archive"]
+
+
 def _pool_worker(args):
-    seed, split, rows, profile = args
-    return sample_crops(seed, split, rows, profile)
+    seed, split, rows, profile, u8 = args
+    # float16 here (the pool's type) keeps the results small on their way back; with u8 the
+    # target is stored thresholded (> POS 0.3, as train.py reads it) as uint8
+    return [(x.astype(np.float16), (y > 0.3).astype(np.uint8) if u8 else y.astype(np.float16))
+            for x, y in sample_crops(seed, split, rows, profile)]
 
 
-def build_pool(n_prints, seed, split, rows, workers, profile="default"):
-    jobs = [(seed * 1_000_003 + i, split, rows, profile) for i in range(n_prints)]
+def pool_jobs(n_prints, seed, split, rows, profile="default", u8=False):
+    """The prints of a pool: print i has seed `seed * 1_000_003 + i`. `profile` is one name, or a
+    mix 'NAME:K,NAME:K,...' whose profiles take turns, K prints each in every round (print i gets
+    the profile at i modulo the round), so any prefix of the pool holds the mix."""
+    if ":" in profile:
+        turn = []
+        for part in profile.split(","):
+            name, k = part.split(":")
+            assert name in PROFILES, name
+            turn += [name] * int(k)
+        # interleave: spread each profile's turns over the round
+        order = sorted(range(len(turn)), key=lambda j: (turn[:j + 1].count(turn[j]) - 0.5) / turn.count(turn[j]))
+        turn = [turn[j] for j in order]
+    else:
+        turn = [profile]
+    return [(seed * 1_000_003 + i, split, rows, turn[i % len(turn)], u8) for i in range(n_prints)]
+
+
+def build_pool(n_prints, seed, split, rows, workers, profile="default", deadline=None, u8=False):
+    """Render a pool (see pool_jobs). With `deadline` (seconds from now) it stops taking new
+    prints once the time is up and keeps the prints done in order before the first unfinished
+    one (a prefix of the pool, the same as a smaller --n). Returns (x, y, number of prints)."""
+    import time
+    t_end = None if deadline is None else time.time() + deadline
+    jobs = pool_jobs(n_prints, seed, split, rows, profile, u8)
+    res = []
     if workers > 1:
         import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
-            res = pool.map(_pool_worker, jobs, chunksize=8)
+        pool = mp.get_context("fork").Pool(workers)
+        try:
+            for r in pool.imap(_pool_worker, jobs, chunksize=1 if t_end else 8):
+                res.append(r)
+                if t_end and time.time() > t_end:
+                    break
+        finally:
+            pool.terminate()
+            pool.join()
     else:
-        res = [_pool_worker(j) for j in jobs]
+        for j in jobs:
+            res.append(_pool_worker(j))
+            if t_end and time.time() > t_end:
+                break
     xs = [x for r in res for x, _ in r]
     ys = [y for r in res for _, y in r]
-    return np.stack(xs).astype(np.float16), np.stack(ys).astype(np.float16)
+    return np.stack(xs), np.stack(ys), len(res)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -877,7 +1120,7 @@ def main():
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--height", type=int, default=1500)
-    p.add_argument("--profile", choices=["default", "hard", "clean"], default="default")
+    p.add_argument("--profile", choices=PROFILES, default="default")
     p.add_argument("--out", default="/tmp/veer-preview")
     p = sub.add_parser("pool")
     p.add_argument("--split", default="train")
@@ -885,9 +1128,14 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rows", type=int, default=256)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--profile", choices=["default", "hard", "clean"], default="default",
+    p.add_argument("--profile", default="default",
                    help="hard: mostly dashed/dotted, faint, faded, broken and 1-bit curves, flat stretches on grid lines; "
-                        "clean: grid-less or faint-grid prints, little text, no or mild damage")
+                        "clean: grid-less or faint-grid prints, little text, no or mild damage; "
+                        "archive: fast swings with a stroke on a depth line, a sheet that drifts sideways, dark heavy grids; "
+                        "or a mix 'default:4,archive:3,clean:2,hard:1' (profiles take turns print by print)")
+    p.add_argument("--deadline", type=float, default=None,
+                   help="stop rendering after this many seconds and keep the prints done (a prefix of the pool)")
+    p.add_argument("--u8", action="store_true", help="store the target thresholded (> 0.3) as uint8 (half the size)")
     p.add_argument("--out", required=True)
     p = sub.add_parser("cases")
     p.add_argument("--out", default="crate/tests/cases")
@@ -901,10 +1149,16 @@ def main():
     elif args.cmd == "pool":
         if args.split == "train":
             assert not set(TRAIN_WELLS) & set(VAL_WELLS)
-        x, y = build_pool(args.n, args.seed, args.split, args.rows, args.workers, args.profile)
+        if ":" not in args.profile and args.profile not in PROFILES:
+            ap.error(f"--profile {args.profile}: one of {PROFILES} or a mix NAME:K,...")
+        import time
+        t0 = time.time()
+        x, y, done = build_pool(args.n, args.seed, args.split, args.rows, args.workers, args.profile,
+                                args.deadline, args.u8)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         np.savez(args.out, x=x, y=y)
-        print(f"pool {args.out}: {x.shape}, curve fraction {(y > 0.3).mean():.4f}")
+        print(f"pool {args.out}: {done} of {args.n} prints in {time.time() - t0:.0f} s, {x.shape}, "
+              f"curve fraction {(y > 0.3).mean():.4f}")
     elif args.cmd == "cases":
         main_cases(args)
     elif args.cmd == "full":
