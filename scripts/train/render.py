@@ -897,12 +897,19 @@ def build_pool(n_prints, seed, split, rows, workers, profile="default", deadline
     res = []
     if workers > 1:
         import multiprocessing as mp
+        for w in (TRAIN_WELLS if split == "train" else VAL_WELLS):
+            load_well(w)  # parsed once here; the forked workers share the cache
         pool = mp.get_context("fork").Pool(workers)
         try:
-            for r in pool.imap(_pool_worker, jobs, chunksize=1 if t_end else 8):
-                res.append(r)
-                if t_end and time.time() > t_end:
-                    break
+            if t_end is None:
+                res = pool.map(_pool_worker, jobs, chunksize=8)
+            else:
+                it = pool.imap(_pool_worker, jobs, chunksize=1)
+                while True:
+                    try:
+                        res.append(it.next(timeout=max(0.01, t_end - time.time())))
+                    except (StopIteration, mp.TimeoutError):
+                        break
         finally:
             pool.terminate()
             pool.join()
@@ -911,6 +918,8 @@ def build_pool(n_prints, seed, split, rows, workers, profile="default", deadline
             res.append(_pool_worker(j))
             if t_end and time.time() > t_end:
                 break
+    if not res:
+        raise RuntimeError(f"no print rendered within the deadline of {deadline} s")
     xs = [x for r in res for x, _ in r]
     ys = [y for r in res for _, y in r]
     return np.stack(xs), np.stack(ys), len(res)
