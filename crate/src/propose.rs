@@ -8,7 +8,9 @@
 //! {"version": 1,
 //!  "layout": {"version": 1, "width": 1664, "height": 17864, "tracks": {"found": [...]}, ...},
 //!  "depth": {"found": {"ties": [{"row": 2574.5, "depth": 250.0, "confidence": 0.97, "read": true}, ...],
-//!                      "rejected": [...], "rows_per_unit": 10.15, "depth_at_row0": -3.6, "step": 50.0}}}
+//!                      "rejected": [...], "rows_per_unit": 10.15, "depth_at_row0": -3.6, "step": 50.0}},
+//!  "scales": {"found": [{"tracks": [0, 0], "scale": [0.0, 150.0], "row": 2270.5, "confidence": 0.93},
+//!                       {"tracks": [0, 0], "scale": [150.0, 300.0], "row": 2306.0, "confidence": 0.9, "backup_of": 0}, ...]}}
 //! ```
 //!
 //! A scan found rotated (its skew at least [`MIN_ROTATION_DEGREES`]) gives a project that
@@ -16,13 +18,15 @@
 //! ([`crate::deskew`]).
 //!
 //! `depth` is `{"absent": "why"}` when no digit reader was given, the layout found no depth
-//! column, or fewer than two labels could be tied; nothing is guessed.
+//! column, or fewer than two labels could be tied; `scales` when no digit reader was given or no
+//! scale was read in the header above the log section ([`crate::digits::read_scales`]); nothing
+//! is guessed.
 
 use serde::Serialize;
 
 use crate::decode::GrayImage;
 use crate::deskew::{turned_point, MIN_ROTATION_DEGREES};
-use crate::digits::{fit_depth, read_labels, Classify, DepthFit};
+use crate::digits::{fit_depth, read_labels, read_scales, Classify, DepthFit, HeaderScale};
 use crate::error::{Error, Result};
 use crate::layout::{self, DepthLines, Finding, Layout, ProjectInput, Weight};
 use crate::project::Project;
@@ -52,6 +56,10 @@ pub struct Proposal {
     pub layout: Layout,
     /// Depth against row, from the depth column's numbers.
     pub depth: Finding<DepthFit>,
+    /// The curves' scales printed in the header above the log section
+    /// ([`crate::digits::read_scales`]), top to bottom per track; the tracks are
+    /// [`Layout::tracks`]' indices.
+    pub scales: Finding<Vec<HeaderScale>>,
 }
 
 /// Finds the layout of `img` and, with a digit reader, reads the depth column's numbers
@@ -85,7 +93,49 @@ pub fn propose(img: &GrayImage, digits: Option<&dyn Classify>) -> Result<Proposa
             }
         }
     };
-    Ok(Proposal { version: PROPOSAL_VERSION, layout, depth })
+    let scales = header_scales(img, &layout, &depth, digits)?;
+    Ok(Proposal { version: PROPOSAL_VERSION, layout, depth, scales })
+}
+
+/// The scales printed in the header above the log section that holds the depth ties (the
+/// first section without ties), and above one depth-line spacing over its first line.
+fn header_scales(
+    img: &GrayImage,
+    layout: &Layout,
+    depth: &Finding<DepthFit>,
+    digits: Option<&dyn Classify>,
+) -> Result<Finding<Vec<HeaderScale>>> {
+    let Some(reader) = digits else {
+        return Ok(Finding::Absent("no digit reader was given, so the header was not read".into()));
+    };
+    let tracks = match &layout.tracks {
+        Finding::Found(t) => t,
+        Finding::Absent(why) => return Ok(Finding::Absent(format!("no tracks: {why}"))),
+    };
+    let ties = depth.found().map(DepthFit::depth).unwrap_or_default();
+    let Some(section) =
+        section_holding(layout, &ties).or_else(|| layout.depth_lines.found()?.sections.first().map(|s| s.rows))
+    else {
+        return Ok(Finding::Absent("no log section was found, so nothing is known to be its header".into()));
+    };
+    // above the grid's ends that stand over the first depth line (kinney-heinen-1-4: 10 rows)
+    let top = section[0] - layout.depth_lines.found().map_or(0.0, |l| l.spacing);
+    let edges: Vec<[f64; 2]> = tracks.iter().map(|t| [t.left.x_at(top), t.right.x_at(top)]).collect();
+    let scales = read_scales(img, &edges, top, reader)?;
+    Ok(if scales.is_empty() {
+        Finding::Absent(format!("no scale values were read against the tracks' edges in the header above row {top:.0}"))
+    } else {
+        Finding::Found(scales)
+    })
+}
+
+/// The rows `[top, bottom]` of the depth-line section holding the middle of `ties`.
+fn section_holding(layout: &Layout, ties: &[[f64; 2]]) -> Option<[f64; 2]> {
+    let lines = layout.depth_lines.found()?;
+    let mut rows: Vec<f64> = ties.iter().map(|t| t[0]).collect();
+    rows.sort_by(f64::total_cmp);
+    let mid = *rows.get(rows.len() / 2)?;
+    lines.sections.iter().find(|s| s.rows[0] <= mid && mid <= s.rows[1]).map(|s| s.rows)
 }
 
 /// Moves the ties from their labels' centres onto the depth lines they mark. A print
@@ -233,7 +283,7 @@ impl Proposal {
             }
         }
         let mut project = layout::to_project(&self.layout, &input)?;
-        project.interval = self.section_of(&input.depth);
+        project.interval = section_holding(&self.layout, &input.depth);
         if let Finding::Found(skew) = &self.layout.skew {
             if skew.degrees.abs() >= MIN_ROTATION_DEGREES {
                 self.straighten(&mut project, skew.degrees, &input);
@@ -268,15 +318,6 @@ impl Proposal {
         let at = self.layout.depth_lines.found().map_or(f64::from(w) / 2.0, |l| l.at_column);
         project.interval = project.interval.map(|[a, b]| [round(turn(at, a).1), round(turn(at, b).1)]);
         project.rotation = Some(degrees);
-    }
-
-    /// The rows `[top, bottom]` of the depth-line section holding the middle of `ties`.
-    fn section_of(&self, ties: &[[f64; 2]]) -> Option<[f64; 2]> {
-        let lines = self.layout.depth_lines.found()?;
-        let mut rows: Vec<f64> = ties.iter().map(|t| t[0]).collect();
-        rows.sort_by(f64::total_cmp);
-        let mid = *rows.get(rows.len() / 2)?;
-        lines.sections.iter().find(|s| s.rows[0] <= mid && mid <= s.rows[1]).map(|s| s.rows)
     }
 }
 

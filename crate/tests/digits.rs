@@ -6,7 +6,7 @@
 //! reject that one and put every other label within a row of its depth line.
 
 use veer::decode::{decode, GrayImage};
-use veer::digits::{fit_depth, read_labels, DigitReader, Orientation};
+use veer::digits::{fit_depth, read_labels, read_scales, DigitReader, Orientation};
 use veer::limits::Limits;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/digits");
@@ -100,4 +100,123 @@ fn the_fit_rejects_a_planted_misread() {
         // the depth of the misread label's line comes from the others
         assert!((fit.depth_at(150.0 + 4.0 * 250.0) - 500.0).abs() < 0.2, "{name}");
     }
+}
+
+/// The plotter font's characters, cut from the `3450` fixture at its blank columns (a gap of
+/// one column stays inside a character): `3`, `4`, `5`, `0`, each `(width, height, ink)`.
+fn plotter_digits() -> Vec<(char, GrayImage)> {
+    let label = load("3450_upright_plotter.png");
+    let inked: Vec<bool> =
+        (0..label.width as usize).map(|x| (0..label.height as usize).any(|y| label.row(y)[x] < 128)).collect();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (x, &ink) in inked.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if ink && x <= r.1 + 2 => r.1 = x,
+            _ if ink => runs.push((x, x)),
+            _ => {}
+        }
+    }
+    assert_eq!(runs.len(), 4, "the 3450 fixture's characters: {runs:?}");
+    "3450"
+        .chars()
+        .zip(runs)
+        .map(|(c, (a, b))| {
+            let w = (b - a + 1) as u32;
+            let data = (0..label.height as usize).flat_map(|y| label.row(y)[a..=b].to_vec()).collect();
+            (c, GrayImage { width: w, height: label.height, data })
+        })
+        .collect()
+}
+
+/// A header band 1,500 x 300 px over three tracks (100-500, 500-900 and 1,000-1,400; the depth
+/// column between), with scale boxes printed as a plotter prints them: the value at the left
+/// edge against it, the value at the right edge against that one, a name between.
+#[test]
+fn header_scales_are_read_against_the_track_edges() {
+    let digits = plotter_digits();
+    let (w, h) = (1500u32, 300u32);
+    let mut page = GrayImage { width: w, height: h, data: vec![255u8; (w * h) as usize] };
+    let glyph_h = digits[0].1.height;
+    let mut ink = |x: u32, y: u32| page.data[(y * w + x) as usize] = 0;
+    // Prints `text` with its top-left at (x, y), or ending at x when `right`; '-' is a flat bar.
+    let print = |text: &str, x: u32, y: u32, right: bool, ink: &mut dyn FnMut(u32, u32)| {
+        let glyphs: Vec<Option<&GrayImage>> =
+            text.chars().map(|c| digits.iter().find(|(d, _)| *d == c).map(|(_, g)| g)).collect();
+        let width: u32 = glyphs.iter().map(|g| g.map_or(12, |g| g.width) + 4).sum();
+        let mut at = if right { x - width } else { x };
+        for g in glyphs {
+            match g {
+                Some(g) => {
+                    for gy in 0..g.height {
+                        for gx in 0..g.width {
+                            if g.row(gy as usize)[gx as usize] < 128 {
+                                ink(at + gx, y + gy);
+                            }
+                        }
+                    }
+                    at += g.width + 4;
+                }
+                None => {
+                    for gy in glyph_h / 2 - 1..glyph_h / 2 + 2 {
+                        for gx in 0..12 {
+                            ink(at + gx, y + gy);
+                        }
+                    }
+                    at += 16;
+                }
+            }
+        }
+    };
+    // A curve's name: letter-sized hollow boxes and bars, the same ink wherever it is printed.
+    let name = |x: u32, y: u32, ink: &mut dyn FnMut(u32, u32)| {
+        for k in 0..8u32 {
+            let x0 = x + k * 22;
+            for gy in 0..24 {
+                for gx in 0..14 {
+                    let edge = !(3..=20).contains(&gy) || !(3..=10).contains(&gx);
+                    if (k % 3 == 1 && gx > 5 && gx < 9) || (k % 3 != 1 && edge && !(k % 3 == 2 && gy > 12 && gx > 10)) {
+                        ink(x0 + gx, y + gy);
+                    }
+                }
+            }
+        }
+    };
+    print("30", 104, 60, false, &mut ink);
+    name(210, 60, &mut ink);
+    print("0", 497, 60, true, &mut ink);
+    print("0", 104, 110, false, &mut ink);
+    name(210, 110, &mut ink);
+    print("-30", 497, 110, true, &mut ink);
+    print("5", 504, 160, false, &mut ink);
+    print("40", 1397, 160, true, &mut ink);
+    print("45", 1004, 210, false, &mut ink);
+    print("435", 1397, 210, true, &mut ink);
+    // a number in the depth column is against no track's edge
+    print("5", 940, 60, false, &mut ink);
+    // the tracks' edges and the box lines
+    for y in 40..h {
+        for x in [100, 500, 900, 1000, 1400] {
+            ink(x, y);
+        }
+    }
+    for y in [50, 100, 150, 200, 250] {
+        for x in 100..1400 {
+            ink(x, y);
+        }
+    }
+    let reader = DigitReader::from_bytes(MODEL).unwrap();
+    let edges = [[100.0, 500.0], [500.0, 900.0], [1000.0, 1400.0]];
+    let scales = read_scales(&page, &edges, f64::from(h), &reader).unwrap();
+    let got: Vec<([usize; 2], [f64; 2], Option<usize>)> =
+        scales.iter().map(|s| (s.tracks, s.scale, s.backup_of)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ([0, 0], [30.0, 0.0], None),
+            ([0, 0], [0.0, -30.0], Some(0)),
+            ([1, 2], [5.0, 40.0], None),
+            ([2, 2], [45.0, 435.0], None),
+        ],
+        "{scales:#?}"
+    );
 }

@@ -639,7 +639,8 @@ pub fn project_from_proposal(proposal: JsValue, input: JsValue) -> Result<JsValu
         }
         Finding::Absent(why) => Finding::Absent(why),
     };
-    let proposal = Proposal { version: veer::propose::PROPOSAL_VERSION, layout: proposal.layout, depth };
+    let scales = Finding::Absent("the page gives the scales as the input's".to_string());
+    let proposal = Proposal { version: veer::propose::PROPOSAL_VERSION, layout: proposal.layout, depth, scales };
     let project = proposal.to_project(&input).map_err(|e| js_error(&e))?;
     to_js(&project)
 }

@@ -20,6 +20,32 @@ pub const CLASSES: usize = 11;
 /// Index of the "not a digit" class.
 pub const NOT_DIGIT: usize = 10;
 
+/// What a label may be: the depth column's numbers ([`DEPTH_NUMBERS`]) or the scale values
+/// printed in a log's header ([`SCALE_VALUES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelRules {
+    /// Fewest characters (the most is [`MAX_LABEL_CHARS`]).
+    pub min_chars: usize,
+    /// A lone "0" is a number (a scale starting at zero); a longer number never starts with 0.
+    pub zero: bool,
+    /// A short dash before the digits is a minus sign ("-10").
+    pub minus: bool,
+    /// Labels taller than wide are read sideways (turned either way); otherwise every label is
+    /// upright (a lone digit is taller than wide).
+    pub sideways: bool,
+    /// A flat stroke (a minus sign, the dashes of a line-style sample under a header's text) joins
+    /// a label only beside it, never above or below.
+    pub flat_inline: bool,
+}
+
+/// Depth numbers: 2 to 5 digits, upright or sideways, never starting with 0.
+pub const DEPTH_NUMBERS: LabelRules =
+    LabelRules { min_chars: MIN_LABEL_CHARS, zero: false, minus: false, sideways: true, flat_inline: false };
+/// Scale values in a header box: 1 to 5 digits, upright, "0" and a minus sign allowed (a decimal
+/// point is not read: such a label is left unread, never read as another number).
+pub const SCALE_VALUES: LabelRules =
+    LabelRules { min_chars: 1, zero: true, minus: true, sideways: false, flat_inline: true };
+
 /// A character classifier: a normalised crop (see [`super::crop::Bitmap::normalise`]) in, the
 /// probability of each class out. [`super::DigitReader`] is the one the project ships.
 pub trait Classify {
@@ -45,6 +71,11 @@ fn overlap(a: &Component, b: &Component, grow: u32) -> bool {
     a.x0 < b.x1 + grow && b.x0 < a.x1 + grow && a.y0 < b.y1 + grow && b.y0 < a.y1 + grow
 }
 
+/// A flat stroke: at least three times as wide as tall, and lower than a character.
+fn flat(c: &Component) -> bool {
+    c.height() < MIN_CHAR_SIZE && c.width() >= 3 * c.height()
+}
+
 fn parent_of(p: &mut [usize], mut i: usize) -> usize {
     while p[i] != i {
         p[i] = p[p[i]];
@@ -54,7 +85,7 @@ fn parent_of(p: &mut [usize], mut i: usize) -> usize {
 }
 
 /// Group the span's character-sized components into label candidates.
-fn candidates(comps: &Components) -> Vec<Candidate> {
+fn candidates(comps: &Components, rules: LabelRules) -> Vec<Candidate> {
     let span = comps.width;
     let keep: Vec<usize> = comps
         .list
@@ -86,7 +117,8 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
             // grown by the smaller one's size: a big neighbour (a line, a mark) does not reach far
             let size = ca.width().max(ca.height()).min(cb.width().max(cb.height())).min(MAX_CHAR_THICKNESS);
             let grow = (JOIN_FRACTION * size as f32).round() as u32;
-            if overlap(&ca, &cb, grow) {
+            let inline = !(rules.flat_inline && (flat(&ca) || flat(&cb))) || (ca.y0 < cb.y1 && cb.y0 < ca.y1);
+            if inline && overlap(&ca, &cb, grow) {
                 let (ra, rb) = (parent_of(&mut parent, a), parent_of(&mut parent, b));
                 if ra != rb {
                     parent[ra.max(rb)] = ra.min(rb);
@@ -106,7 +138,8 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
         let y0 = cs.iter().map(|c| c.y0).min().unwrap_or(0);
         let x1 = cs.iter().map(|c| c.x1).max().unwrap_or(0);
         let y1 = cs.iter().map(|c| c.y1).max().unwrap_or(0);
-        let horizontal = x1 - x0 >= y1 - y0;
+        // a single upright character is taller than wide: where nothing is read sideways, all is upright
+        let horizontal = x1 - x0 >= y1 - y0 || !rules.sideways;
         let thickness = if horizontal { y1 - y0 } else { x1 - x0 };
         if !(MIN_CHAR_SIZE..=MAX_CHAR_THICKNESS).contains(&thickness) {
             continue;
@@ -129,7 +162,10 @@ fn candidates(comps: &Components) -> Vec<Candidate> {
         let fewest: usize = runs.iter().map(|o| o.first().map_or(0, Vec::len)).sum();
         let most: usize = runs.iter().map(|o| o.last().map_or(0, Vec::len)).sum();
         cand.runs = runs;
-        if fewest <= MAX_LABEL_CHARS && most >= MIN_LABEL_CHARS && cand.runs.iter().all(|o| !o.is_empty()) {
+        if fewest <= MAX_LABEL_CHARS + usize::from(rules.minus)
+            && most >= rules.min_chars
+            && cand.runs.iter().all(|o| !o.is_empty())
+        {
             out.push(cand);
         }
     }
@@ -207,18 +243,42 @@ fn char_crop(comps: &Components, cand: &Candidate, range: (u32, u32), orientatio
     Some(b.tight()?.upright(orientation).normalise())
 }
 
+/// Whether run `range` of an upright candidate is a minus sign: a flat stroke (at most
+/// [`MINUS_MAX_HEIGHT`] of the label's height, and [`MINUS_MIN_ASPECT`] times as wide as tall)
+/// about the label's middle height.
+fn is_minus(comps: &Components, cand: &Candidate, range: (u32, u32)) -> bool {
+    let rows: Vec<u32> = (cand.y0..cand.y1).filter(|&y| (range.0..range.1).any(|x| ink(comps, cand, x, y))).collect();
+    let (Some(&top), Some(&bottom)) = (rows.first(), rows.last()) else { return false };
+    let (height, thickness) = ((bottom - top + 1) as f32, (cand.y1 - cand.y0) as f32);
+    let middle = ((top + bottom) as f32 / 2.0 - cand.y0 as f32) / thickness;
+    height <= MINUS_MAX_HEIGHT * thickness
+        && (range.1 - range.0) as f32 >= MINUS_MIN_ASPECT * height
+        && (0.3..=0.75).contains(&middle)
+}
+
 /// Read one candidate in one orientation: the text and its confidence, or `None` when a character
-/// is not a digit, the number starts with a zero or has too few or too many digits.
+/// is not a digit, the number starts with a zero (other than a lone "0" where `rules` allow it) or
+/// has too few or too many digits.
 fn read_as(
     comps: &Components,
     cand: &Candidate,
     orientation: Orientation,
     classifier: &dyn Classify,
+    rules: LabelRules,
 ) -> Result<Option<(String, f32)>> {
     let mut runs: Vec<&Vec<Vec<(u32, u32)>>> = cand.runs.iter().collect();
     if orientation == Orientation::Ccw90 {
         // text turned counter-clockwise reads from the bottom up
         runs.reverse();
+    }
+    let mut sign = "";
+    if rules.minus && orientation == Orientation::Upright && runs.len() > 1 {
+        if let Some(range) = runs[0].first().and_then(|o| (o.len() == 1).then_some(o[0])) {
+            if is_minus(comps, cand, range) {
+                sign = "-";
+                runs.remove(0);
+            }
+        }
     }
     let mut text = String::new();
     let mut confidence = 1.0f32;
@@ -241,7 +301,7 @@ fn read_as(
                 let p = classifier.classify(&crop)?;
                 let (digit, prob) =
                     p.iter().enumerate().fold((NOT_DIGIT, 0f32), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
-                if digit == NOT_DIGIT || (text.is_empty() && t.is_empty() && digit == 0) {
+                if digit == NOT_DIGIT || (text.is_empty() && t.is_empty() && digit == 0 && !rules.zero) {
                     ok = false;
                     break;
                 }
@@ -260,10 +320,10 @@ fn read_as(
         text.push_str(&t);
         confidence *= p;
     }
-    if !(MIN_LABEL_CHARS..=MAX_LABEL_CHARS).contains(&text.len()) {
+    if !(rules.min_chars..=MAX_LABEL_CHARS).contains(&text.len()) || (text.len() > 1 && text.starts_with('0')) {
         return Ok(None);
     }
-    Ok(Some((text, confidence)))
+    Ok(Some((format!("{sign}{text}"), confidence)))
 }
 
 /// Find and read the number labels in columns `x0..x1` of a scan, over all its rows, top to bottom.
@@ -271,6 +331,18 @@ fn read_as(
 /// empty text, value NaN, no orientation and confidence 0: [`super::fit_depth`] can still place it
 /// by the labels around it.
 pub fn read_labels(img: &GrayImage, x0: u32, x1: u32, classifier: &dyn Classify) -> Result<Vec<Reading>> {
+    read_labels_with(img, x0, x1, classifier, DEPTH_NUMBERS)
+}
+
+/// As [`read_labels`], for labels that follow `rules` (where they read nothing sideways, every
+/// label is read upright).
+pub fn read_labels_with(
+    img: &GrayImage,
+    x0: u32,
+    x1: u32,
+    classifier: &dyn Classify,
+    rules: LabelRules,
+) -> Result<Vec<Reading>> {
     if x1 <= x0 || x0 >= img.width {
         return Err(Error::bad_parameter(format!(
             "the depth column {x0}..{x1} is empty or outside the scan ({} px wide)",
@@ -279,12 +351,12 @@ pub fn read_labels(img: &GrayImage, x0: u32, x1: u32, classifier: &dyn Classify)
     }
     let comps = components(img, x0, x1);
     let mut out = Vec::new();
-    for cand in candidates(&comps) {
+    for cand in candidates(&comps, rules) {
         let orientations: &[Orientation] =
             if cand.horizontal { &[Orientation::Upright] } else { &[Orientation::Ccw90, Orientation::Cw90] };
         let mut best: Option<(String, f32, Orientation)> = None;
         for &o in orientations {
-            if let Some((text, conf)) = read_as(&comps, &cand, o, classifier)? {
+            if let Some((text, conf)) = read_as(&comps, &cand, o, classifier, rules)? {
                 if best.as_ref().is_none_or(|b| conf > b.1) {
                     best = Some((text, conf, o));
                 }

@@ -9,6 +9,7 @@
 //! | `labels.rs` | grouping components into labels, characters, orientation (upright, or turned either way), reading |
 //! | `reader.rs` | the classifier `models/digits.onnx` run with tract (`model` feature) |
 //! | `fit.rs` | the robust depth fit: tie points `[row, depth]` with confidences, rejected readings with reasons |
+//! | `scales.rs` | the curves' scale values printed in the header's boxes, and which are backup scales |
 //!
 //! ```no_run
 //! # #[cfg(feature = "model")]
@@ -28,14 +29,18 @@ mod fit;
 mod labels;
 #[cfg(feature = "model")]
 mod reader;
+mod scales;
 pub mod tuning;
 
 use serde::Serialize;
 
 pub use fit::{fit_depth, DepthFit, Rejected, Tie};
-pub use labels::{read_labels, Classify, CLASSES, NOT_DIGIT};
+pub use labels::{
+    read_labels, read_labels_with, Classify, LabelRules, CLASSES, DEPTH_NUMBERS, NOT_DIGIT, SCALE_VALUES,
+};
 #[cfg(feature = "model")]
 pub use reader::DigitReader;
+pub use scales::{read_scales, HeaderScale};
 
 /// Which way a label is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

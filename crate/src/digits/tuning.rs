@@ -37,6 +37,11 @@ pub const MIN_CHAR_ASPECT: f32 = 0.35;
 /// The widest a character can be, as a fraction of the label's thickness (bounds the pieces tried).
 pub const MAX_CHAR_ASPECT: f32 = 1.05;
 
+/// A minus sign before a scale value ("-10") is a stroke at most this share of the label's height ...
+pub const MINUS_MAX_HEIGHT: f32 = 0.3;
+/// ... and at least this many times as wide as it is tall (a "1" is taller than wide).
+pub const MINUS_MIN_ASPECT: f32 = 1.5;
+
 /// A reading's confidence is the product of its characters' probabilities; below this it is not read.
 pub const MIN_READING_CONFIDENCE: f32 = 0.25;
 
@@ -60,3 +65,19 @@ pub const WALK_SCALE_TIES: usize = 4;
 /// The depth fit considers at most this many readings (the surest): its pair search is cubic in them
 /// (a depth column holds tens of labels; a whole page's numbers a few hundred).
 pub const FIT_MAX_READINGS: usize = 300;
+
+/// Header scales ([`super::scales`]) are looked for in this many rows above the log section's
+/// first depth line (kinney-heinen-1-4, 200 dpi: its scale lines lie 130-300 rows above it).
+pub const SCALE_HEADER_ROWS: u32 = 800;
+/// A scale value is against a track's edge when it starts (ends) within this many label heights
+/// inside the edge ...
+pub const SCALE_EDGE_REACH: f64 = 3.0;
+/// ... and at most this many pixels outside it.
+pub const SCALE_EDGE_SLACK: f64 = 4.0;
+/// Scale values read less surely than this are left out (a curve's name misread as digits).
+pub const SCALE_MIN_CONFIDENCE: f32 = 0.5;
+/// Two curve names printed between scale values are the same print when their inked boxes differ
+/// by at most this many pixels in width and height ...
+pub const SAME_NAME_SIZE_TOL: u32 = 4;
+/// ... and their ink overlaps by this share (intersection over union) laid corner on corner.
+pub const SAME_NAME_MIN_OVERLAP: f64 = 0.6;

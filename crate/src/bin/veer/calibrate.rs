@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 
-use veer::digits::DigitReader;
+use veer::digits::{DigitReader, HeaderScale};
 use veer::layout::{CurveInput, EdgeLine, Finding, GridKind, Layout, ProjectInput};
 use veer::limits::Limits;
 use veer::params::Style;
@@ -32,7 +32,8 @@ pub struct CalibrateArgs {
     no_digits: bool,
     /// A curve of the project to write, TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log] (TRACK numbered from 0
     /// as the summary lists them, or FIRST-LAST for a scale across adjacent tracks; LEFT and RIGHT
-    /// the values at the track's edges). Repeatable.
+    /// the values at the track's edges), or TRACK:MNEMONIC:UNIT to take the first scale printed in
+    /// the header over those tracks, with its backup scales. Repeatable.
     #[arg(long = "curve", value_name = "SPEC")]
     curves: Vec<String>,
     /// Depth ties ROW=DEPTH,... for the project, instead of those read from the depth numbers.
@@ -65,6 +66,7 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
     let t_found = t1.elapsed().as_secs_f64();
     emit(&summary(&a.scan, &proposal.layout));
     emit(&depth_summary(&proposal));
+    emit(&scales_summary(&proposal));
     emit(&format!(
         "time: decode {t_decode:.2} s, layout and depth numbers {t_found:.2} s ({:.2}x decode)\n",
         t_found / t_decode.max(1e-9)
@@ -75,15 +77,24 @@ pub fn run(a: &CalibrateArgs) -> Result<()> {
         emit(&format!("proposal written to {}\n", out.display()));
     }
     if let Some(out) = &a.project_out {
-        let input = ProjectInput {
+        let mut input = ProjectInput {
             depth: match &a.depth {
                 Some(text) => veer::params::parse_depth(text, Style::Cli)?,
                 None => Vec::new(),
             },
             depth_unit: a.depth_unit.clone(),
-            curves: a.curves.iter().map(|c| parse_curve(c)).collect::<Result<_>>()?,
+            curves: Vec::new(),
         };
-        let project = proposal.to_project(&input).context("cannot make the project from the proposal")?;
+        let mut backups = Vec::new();
+        for spec in &a.curves {
+            let (curve, backup) = resolve_curve(spec, &proposal)?;
+            input.curves.push(curve);
+            backups.push(backup);
+        }
+        let mut project = proposal.to_project(&input).context("cannot make the project from the proposal")?;
+        for (c, backup) in project.curves.iter_mut().zip(backups) {
+            c.backup = backup;
+        }
         let json = serde_json::to_string_pretty(&project).context("cannot write the project as JSON")?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
         emit(&format!(
@@ -103,16 +114,55 @@ fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// `--curve TRACK[-LAST]:MNEMONIC:UNIT:LEFT:RIGHT[:log]`.
-fn parse_curve(spec: &str) -> Result<CurveInput> {
+/// A `--curve` and its backup scales: as typed, or with the scale (and its backups) the header prints
+/// over its tracks when only `TRACK:MNEMONIC:UNIT` is given.
+fn resolve_curve(spec: &str, proposal: &Proposal) -> Result<(CurveInput, Vec<[f64; 2]>)> {
+    let (mut curve, typed) = parse_curve(spec)?;
+    if typed {
+        return Ok((curve, Vec::new()));
+    }
+    let tracks = [curve.track, curve.to_track.unwrap_or(curve.track)];
+    let span = if tracks[0] == tracks[1] {
+        format!("track {}", tracks[0])
+    } else {
+        format!("tracks {}-{}", tracks[0], tracks[1])
+    };
+    let scales = match &proposal.scales {
+        Finding::Found(s) => s.as_slice(),
+        Finding::Absent(why) => {
+            return Err(anyhow!(
+                "--curve {spec}: no scale was read in the header ({why}); give it as {spec}:LEFT:RIGHT"
+            ))
+        }
+    };
+    let Some(first) = scales.iter().position(|s| s.tracks == tracks && s.backup_of.is_none()) else {
+        return Err(anyhow!(
+            "--curve {spec}: the header's scales read are over other tracks than {span} ({}); give it as {spec}:LEFT:RIGHT",
+            scales.iter().map(scale_text).collect::<Vec<_>>().join("; ")
+        ));
+    };
+    curve.scale = scales[first].scale;
+    let mut backups = Vec::new();
+    let mut at = first;
+    while let Some(next) = scales.iter().position(|s| s.backup_of == Some(at)) {
+        backups.push(scales[next].scale);
+        at = next;
+    }
+    Ok((curve, backups))
+}
+
+/// `--curve TRACK[-LAST]:MNEMONIC:UNIT[:LEFT:RIGHT[:log]]`, and whether the scale was typed.
+fn parse_curve(spec: &str) -> Result<(CurveInput, bool)> {
     let parts: Vec<&str> = spec.split(':').collect();
     let bad = || {
         anyhow!(
             "--curve {spec}: expected TRACK:MNEMONIC:UNIT:LEFT:RIGHT[:log], e.g. 0:GR:GAPI:0:150, 2:ILD:OHMM:0.2:2000:log, \
-             or 1-2:DT:US/F:140:40 for a scale across tracks 1 and 2"
+             1-2:DT:US/F:140:40 for a scale across tracks 1 and 2, or 0:GR:GAPI for the scale printed in the header"
         )
     };
-    if !(5..=6).contains(&parts.len()) || parts.get(5).is_some_and(|l| !l.eq_ignore_ascii_case("log")) {
+    if !(parts.len() == 3 || (5..=6).contains(&parts.len()))
+        || parts.get(5).is_some_and(|l| !l.eq_ignore_ascii_case("log"))
+    {
         return Err(bad());
     }
     let num = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
@@ -121,18 +171,53 @@ fn parse_curve(spec: &str) -> Result<CurveInput> {
         Some((first, last)) => (index(first)?, Some(index(last)?)),
         None => (index(parts[0])?, None),
     };
-    let (Some(left), Some(right)) = (num(parts[3]), num(parts[4])) else {
-        return Err(bad());
+    let typed = parts.len() > 3;
+    let scale = if typed {
+        let (Some(left), Some(right)) = (num(parts[3]), num(parts[4])) else {
+            return Err(bad());
+        };
+        [left, right]
+    } else {
+        [0.0, 0.0] // replaced by the header's (resolve_curve)
     };
-    Ok(CurveInput {
+    let curve = CurveInput {
         track,
         to_track,
-        scale: [left, right],
+        scale,
         mnemonic: parts[1].trim().to_string(),
         unit: parts[2].trim().to_string(),
         log: parts.get(5).map(|_| true),
         seed: None,
-    })
+    };
+    Ok((curve, typed))
+}
+
+/// A header scale as the summary prints it: `track 0: 0 to 150`.
+fn scale_text(s: &HeaderScale) -> String {
+    let span = if s.tracks[0] == s.tracks[1] {
+        format!("track {}", s.tracks[0])
+    } else {
+        format!("tracks {}-{}", s.tracks[0], s.tracks[1])
+    };
+    format!("{span}: {} to {}", s.scale[0], s.scale[1])
+}
+
+/// The scales read in the header, or why there are none.
+fn scales_summary(p: &Proposal) -> String {
+    let mut s = String::new();
+    match &p.scales {
+        Finding::Found(scales) => {
+            let _ = writeln!(s, "header scales: {}", scales.len());
+            for h in scales {
+                let backup = h.backup_of.map_or(String::new(), |_| ", backup of the one above".to_string());
+                let _ = writeln!(s, "  {}{backup} (row {:.0}, confidence {:.2})", scale_text(h), h.row, h.confidence);
+            }
+        }
+        Finding::Absent(why) => {
+            let _ = writeln!(s, "header scales: absent: {why}");
+        }
+    }
+    s
 }
 
 /// The depth ties read from the depth column, or why there are none.
