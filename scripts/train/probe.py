@@ -76,7 +76,8 @@ def torch_predictor(model):
         xp[:h] = x
         was = model.training
         model.eval()
-        p = model(torch.from_numpy(xp)[None, None]).numpy()[0, 0, :h]
+        dev = next(model.parameters()).device
+        p = model(torch.from_numpy(xp)[None, None].to(dev)).float().cpu().numpy()[0, 0, :h]
         model.train(was)
         return p
     return f
