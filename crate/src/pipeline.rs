@@ -140,12 +140,13 @@ fn digitise_rows(
     // With backup scales the track is traced laid side by side with itself, once per scale
     // (`trace/wrap.rs`): a wrapped stretch lies in the next copy.
     let copies = calibration.backup.len() + 1;
-    let wide = (copies > 1).then(|| side_by_side(&map, &track.data, copies));
+    let params = TraceParams::default();
+    let wide = (copies > 1).then(|| side_by_side(&map, &track.data, copies, params.ink));
     let (tmap, tink) = match &wide {
         Some((m, i)) => (m, i.as_slice()),
         None => (&map, track.data.as_slice()),
     };
-    let columns = trace_with_ink(tmap, Some(tink), seed, &TraceParams::default()).map_err(|e| {
+    let columns = trace_with_ink(tmap, Some(tink), seed, &params).map_err(|e| {
         match (e, calibration.seed) {
             // The tracer speaks in map coordinates; the user placed the seed in scan pixels.
             (Error::BadParameter(_), Some([x, y])) => Error::bad_parameter(format!(
