@@ -46,6 +46,29 @@ pub struct Calibration {
 /// Most backup scales a curve may have (the wraps a print's recorder made: two at most).
 pub const MAX_BACKUP_SCALES: usize = 3;
 
+/// Checks a curve's backup scales (see [`Calibration::backup`]) on a linear or log (`log`)
+/// axis: at most [`MAX_BACKUP_SCALES`], each two different finite numbers, positive on a log
+/// axis. Part of [`Calibration::validate`]; the page checks a typed field with it too.
+///
+/// Errors: [`Error::BadParameter`] naming the scale and the fix.
+pub fn check_backup(backup: &[[f64; 2]], log: bool) -> Result<()> {
+    if backup.len() > MAX_BACKUP_SCALES {
+        return Err(Error::bad_parameter(format!(
+            "{} backup scales given, at most {MAX_BACKUP_SCALES}; give the wrap-around scales the print's header lists",
+            backup.len()
+        )));
+    }
+    for &[l, r] in backup {
+        if !l.is_finite() || !r.is_finite() || l == r || (log && (l <= 0.0 || r <= 0.0)) {
+            return Err(Error::bad_parameter(format!(
+                "backup scale {l}:{r} is not valid: give the values at the track's left and right edges on the \
+                 wrap-around scale, two different numbers (positive on a log track), e.g. 150:300"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Smallest track width, in pixels, that [`Calibration::validate`] accepts.
 pub const MIN_TRACK_WIDTH_PX: f64 = 8.0;
 
@@ -118,19 +141,7 @@ impl Calibration {
                  give the decade values printed at the edges (e.g. 0.2:2000) or drop --log for a linear scale"
             )));
         }
-        if self.backup.len() > MAX_BACKUP_SCALES {
-            return Err(Error::bad_parameter(format!(
-                "{} backup scales given, at most {MAX_BACKUP_SCALES}; give the wrap-around scales the print's header lists",
-                self.backup.len()
-            )));
-        }
-        for &[l, r] in &self.backup {
-            if !l.is_finite() || !r.is_finite() || l == r || (self.log && (l <= 0.0 || r <= 0.0)) {
-                return Err(Error::bad_parameter(format!(
-                    "backup scale {l}:{r} is not valid: give the values at the track's left and right edges on the                      wrap-around scale, two different numbers (positive on a log track), e.g. 150:300"
-                )));
-            }
-        }
+        check_backup(&self.backup, self.log)?;
         self.validate_depth()?;
         if let Some(step) = self.step {
             if !step.is_finite() || step <= 0.0 {

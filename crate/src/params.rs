@@ -11,17 +11,21 @@
 //! | `seed` | `310,2200` | a pixel `X,Y` on the wanted curve |
 //! | `step` | `0.5` | output depth step |
 //! | `mnemonic`, `unit`, `depth_unit` | `GR`, `GAPI`, `FT` | names for LAS and JSON |
+//! | `backup` | `150:300,300:450` | backup (wrap-around) scales, in order ([`parse_backup`]) |
 
 use crate::calibrate::Calibration;
 use crate::error::{Error, Result};
 use crate::project::Project;
 
 /// How a parameter is written where the user typed it, so messages quote it back
-/// in the same form: `--track 120:480` on the command line, `track=120:480` in a URL.
+/// in the same form: `--track 120:480` on the command line, `track=120:480` in a URL,
+/// `120:480` in a field of the page's form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Cli,
     Query,
+    /// A labelled field of a form (the page): the value alone.
+    Field,
 }
 
 impl Style {
@@ -29,12 +33,14 @@ impl Style {
         match self {
             Style::Cli => format!("--{}", key.replace('_', "-")),
             Style::Query => key.to_string(),
+            Style::Field => key.replace('_', " "),
         }
     }
     fn example(self, key: &str, value: &str) -> String {
         match self {
             Style::Cli => format!("--{} {value}", key.replace('_', "-")),
             Style::Query => format!("{key}={value}"),
+            Style::Field => value.to_string(),
         }
     }
 }
@@ -82,7 +88,7 @@ impl CalibrationText {
             None => None,
         };
         let backup = match &self.backup {
-            Some(b) => b.split(',').map(|p| pair(p, "backup", "150:300", style)).collect::<Result<Vec<_>>>()?,
+            Some(b) => parse_backup(b, style)?,
             None => Vec::new(),
         };
         let cal = Calibration {
@@ -178,6 +184,19 @@ fn pair(s: &str, key: &str, example: &str, style: Style) -> Result<[f64; 2]> {
         ))
     })?;
     Ok([number(a, key, example, style)?, number(b, key, example, style)?])
+}
+
+/// Backup (wrap-around) scales from their text form, `LEFT:RIGHT[,LEFT:RIGHT]` (`--backup`,
+/// `backup=`, the page's field): `150:300` for a gamma ray 0-150 that wraps onto 150-300;
+/// blank text is none. Checked further by [`crate::calibrate::check_backup`] (and so by
+/// [`Calibration::validate`]).
+///
+/// Errors: [`Error::BadParameter`] quoting the part that is not `A:B` numbers, in `style`.
+pub fn parse_backup(s: &str, style: Style) -> Result<Vec<[f64; 2]>> {
+    if s.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',').map(|p| pair(p, "backup", "150:300", style)).collect()
 }
 
 /// Depth tie points from their text form, `ROW=DEPTH,...` (`--depth`, `depth=`); checked
@@ -341,6 +360,21 @@ mod tests {
         assert!(e.to_string().contains("--backup 150:300"), "{e}");
         let e = CalibrationText::from_query(&format!("{GR}&backup=150:150")).and_then(|t| t.parse(Style::Query));
         assert_eq!(e.expect_err("equal ends").kind(), "bad_parameter");
+    }
+
+    #[test]
+    fn backup_scales_parse_as_a_field() {
+        assert_eq!(
+            parse_backup(" 150:300, 300:450 ", Style::Field).expect("valid"),
+            vec![[150.0, 300.0], [300.0, 450.0]]
+        );
+        assert_eq!(parse_backup("  ", Style::Field).expect("blank is none"), Vec::<[f64; 2]>::new());
+        let e = parse_backup("150-300", Style::Field).expect_err("a dash is not the form").to_string();
+        assert!(e.contains("backup \"150-300\" needs two numbers A:B, e.g. 150:300"), "{e}");
+        let e = parse_backup("150:abc", Style::Field).expect_err("not a number").to_string();
+        assert!(e.contains("\"abc\" is not a number; use e.g. 150:300"), "{e}");
+        let e = crate::calibrate::check_backup(&[[0.0, 300.0]], true).expect_err("log needs positive").to_string();
+        assert!(e.contains("backup scale 0:300 is not valid") && !e.contains("  "), "{e}");
     }
 
     #[test]

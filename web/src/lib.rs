@@ -561,6 +561,19 @@ pub fn parse_project(project: JsValue) -> Result<JsValue, JsValue> {
     to_js(&project_from_js(project)?)
 }
 
+/// A curve's backup (wrap-around) scales from the text a person typed in the page's field,
+/// `LEFT:RIGHT[,LEFT:RIGHT]` (`150:300` for a gamma ray 0-150 that wraps onto 150-300; blank:
+/// none), read and checked by the core as the CLI's `--backup` and the fallback's `backup=`
+/// are (`veer::params::parse_backup`, `veer::calibrate::check_backup`); `log` is the curve's
+/// axis. Returns `[[left, right], ...]`, the project curve's `backup`; errors (kind
+/// `bad_parameter`) quote what is wrong and the form.
+#[wasm_bindgen(js_name = parseBackup)]
+pub fn parse_backup(text: &str, log: bool) -> Result<JsValue, JsValue> {
+    let backup = veer::params::parse_backup(text, veer::params::Style::Field).map_err(|e| js_error(&e))?;
+    veer::calibrate::check_backup(&backup, log).map_err(|e| js_error(&e))?;
+    to_js(&backup)
+}
+
 /// Writes every curve of a project from the paths its curves carry (`edited`: the run's
 /// paths, edited or not) as `"csv"`, `"las"` or `"json"`, on one depth index, within the
 /// project's traced rows of a scan `height` rows tall. `info` is `{source, model, date}`;

@@ -355,6 +355,47 @@ function readForm() {
   else delete p.step;
 }
 
+/** A curve's backup scales as the field shows them: as typed, else the project's numbers. */
+function backupText(c) {
+  return c.backupText ?? (c.backup || []).map(([l, r]) => `${l}:${r}`).join(',');
+}
+
+const backupRead = new WeakMap(); // curve -> the field's text and the axis the core last read for it
+
+/**
+ * The selected curve's backup scales from the field, read and checked by the core
+ * (client.parseBackup: the CLI's --backup rules); its message is shown, and kept on the curve
+ * (which then cannot run) while it refuses the text. Awaited before a run, an export and a save.
+ */
+async function settleBackup() {
+  const c = cur();
+  if (!c) return;
+  const text = $('backup').value;
+  const log = $('log').checked;
+  const key = `${log} ${text}`;
+  if (backupRead.get(c) === key) return;
+  backupRead.set(c, key);
+  const before = c.backupError;
+  try {
+    const backup = await client.parseBackup(text, log);
+    if (backup.length) c.backup = backup;
+    else delete c.backup;
+    delete c.backupError;
+    if (before && $('banner-text').textContent.includes(before)) clearError();
+  } catch (e) {
+    if (e.kind !== 'bad_parameter') {
+      backupRead.delete(c);
+      throw e;
+    }
+    c.backupError = e.message;
+    showError(e);
+  }
+  if (text.trim()) c.backupText = text;
+  else delete c.backupText;
+  if (cur() === c) $('backup').setAttribute('aria-invalid', String(!!c.backupError));
+  changed();
+}
+
 /** The selected curve and the project -> form fields. */
 function fillForm() {
   const p = state.project;
@@ -364,6 +405,8 @@ function fillForm() {
   $('left').value = show(c.scale[0]);
   $('right').value = show(c.scale[1]);
   $('log').checked = !!c.log;
+  $('backup').value = backupText(c);
+  $('backup').setAttribute('aria-invalid', String(!!c.backupError));
   $('mnemonic').value = c.mnemonic;
   $('unit').value = c.unit;
   $('depth-unit').value = p.depth_unit || 'M';
@@ -380,6 +423,9 @@ for (const id of ['x0', 'x1', 'left', 'right', 'log', 'step', 'mnemonic', 'unit'
     changed();
   });
 }
+// Read by the core when the person is done with the field (Enter, leaving it), and when the
+// axis changes (a log axis needs positive scales).
+for (const id of ['backup', 'log']) $(id).addEventListener('change', () => settleBackup().catch(showError));
 
 function refresh() {
   const cal = calibration();
@@ -388,7 +434,7 @@ function refresh() {
   viewer.setOverlay('seed', c?.seed ?? null);
   viewer.setOverlay('editor', state.editor);
   viewer.setOverlay('color', c ? colorOf(c) : null);
-  viewer.setOverlay('others', state.project.curves.filter((o) => o !== c && state.editors.has(o)).map((o) => ({ editor: state.editors.get(o), color: `${colorOf(o)}99` })));
+  viewer.setOverlay('others', state.project.curves.filter((o) => o !== c && state.editors.has(o)).map((o) => ({ editor: state.editors.get(o), color: `${colorOf(o)}99`, cal: curveCalibration(state.project, state.project.curves.indexOf(o)) })));
   viewer.setOverlay('uncertain', c && state.uncertain.get(c)?.length ? { track: c.track, stretches: state.uncertain.get(c) } : null);
   refreshInterval();
   $('seed-text').textContent = c?.seed ? `at ${Math.round(c.seed[0])}, ${Math.round(c.seed[1])}` : 'optional: where a track holds several curves';
@@ -937,6 +983,10 @@ function applyCalibration(cal) {
   c.log = !!cal.log;
   if (Array.isArray(cal.seed)) c.seed = cal.seed.map(Number);
   else delete c.seed;
+  if (Array.isArray(cal.backup) && cal.backup.length) c.backup = cal.backup.map((b) => b.map(Number));
+  else delete c.backup;
+  delete c.backupText;
+  delete c.backupError;
   if (cal.mnemonic) c.mnemonic = uniqueMnemonic(p, cal.mnemonic, c);
   if (cal.unit !== undefined) c.unit = cal.unit;
   p.depth = cal.depth.map(([y, d]) => [Number(y), Number(d)]);
@@ -949,6 +999,7 @@ function applyCalibration(cal) {
 
 $('save-project').onclick = async () => {
   readForm();
+  await settleBackup();
   const project = coreProject(state.project);
   try {
     // Only a project the core reads is saved as a file (work in progress is autosaved here).
@@ -1062,6 +1113,12 @@ async function runCurves(indices) {
   clearError();
   endPick();
   readForm();
+  try {
+    await settleBackup();
+  } catch (e) {
+    showError(e);
+    return;
+  }
   for (const i of indices) {
     const why = missingFor(state.project, i);
     if (why) {
@@ -1134,8 +1191,10 @@ function showResult(curve, res, run) {
   document.body.dataset.ran = run.ran;
 }
 
-$('cal-form').addEventListener('submit', (e) => {
+$('cal-form').addEventListener('submit', async (e) => {
   e.preventDefault();
+  // Enter in the backup field commits it too: the core reads it before the curve is checked.
+  await settleBackup().catch(showError);
   const why = missing();
   if (why) {
     showError({ kind: 'bad_parameter', message: why });
@@ -1332,6 +1391,7 @@ function updateExports() {
 async function exportAs(format) {
   try {
     readForm();
+    await settleBackup();
     const model = [...state.runs.values()].find((r) => r.model)?.model || '';
     const info = { well: baseName(), source: state.file.name, model, date: new Date().toISOString().slice(0, 10) };
     const text = await client.exportProject(format, coreProject(state.project), state.image.height, info);

@@ -211,6 +211,11 @@ async function generated(name, script) {
   return out;
 }
 
+/** Makes the wrapped gamma ray print of crate/tests/wrap.rs (lib/wrap-scan.py) once; returns its path. */
+export function wrapScan() {
+  return generated('wrap-480x4000.png', 'wrap-scan.py');
+}
+
 /** Makes the noisy 8-bit gray PNG test scan (lib/noisy-gray-scan.py) once; returns its path. */
 export function noisyGrayScan() {
   return generated('noisy-gray-1300x13000.png', 'noisy-gray-scan.py');

@@ -521,6 +521,17 @@ export class VeerClient {
   }
 
   /**
+   * A curve's backup (wrap-around) scales from the text typed for them (`150:300[,300:450]`, blank:
+   * none), read and checked by the core on a linear or log (`log`) axis; rejects with its message.
+   * @param {string} text
+   * @param {boolean} log
+   * @returns {Promise<number[][]>}
+   */
+  parseBackup(text, log) {
+    return this._call('parseBackup', { text, log });
+  }
+
+  /**
    * Every curve of a project (each with its `edited` path) as one CSV, LAS or JSON text.
    * @param {'csv' | 'las' | 'json'} format
    * @param {object} project

@@ -24,6 +24,7 @@
 //                 (progress messages carry `curve`, the curve's index in the project)
 //               {id, type: 'straightened', degrees}  -> {pixels}: the open scan turned back by a project's rotation
 //               {id, type: 'parseProject', project}  -> the core's project (checked)
+//               {id, type: 'parseBackup', text, log}  -> [[left, right], ...]: a curve's backup scales as typed (checked)
 //               {id, type: 'exportProject', format, project, height, info} -> {text}
 //               {id, type: 'export', format, path, calibration, rowsPerTrackRow, info} -> {text}
 //               {id, type: 'shrink', maxBytes}       -> {bytes, content_type, lossless, description}
@@ -166,6 +167,9 @@ async function handle(msg, post) {
     case 'parseProject':
       await ready;
       return veer.parseProject(msg.project);
+    case 'parseBackup':
+      await ready;
+      return veer.parseBackup(msg.text, msg.log);
     case 'exportProject':
       await ready;
       return { text: veer.exportProject(msg.format, msg.project, msg.height, msg.info) };

@@ -3,6 +3,9 @@
 // not given yet are NaN; `coreProject` writes the core's form, which the wasm
 // exports (parseProject, runProject, exportProject) and the cloud read and check.
 // Nothing here interprets the contract beyond filling it in: the core validates it.
+// A curve's backup scales are typed as text; the core reads them (client.parseBackup) into
+// `backup`, the contract's numbers; the page keeps the text as typed (`backupText`) and, while
+// the core refuses it, the core's message (`backupError`), neither of which is in the core's form.
 
 export const VERSION = 1;
 
@@ -53,6 +56,9 @@ export function fromCore(p) {
       scale: nums(c.scale),
       log: !!c.log,
       ...(Array.isArray(c.seed) ? { seed: nums(c.seed) } : {}),
+      ...(Array.isArray(c.backup) && c.backup.length ? { backup: c.backup.map(nums) } : {}),
+      ...(typeof c.backupText === 'string' ? { backupText: c.backupText } : {}),
+      ...(typeof c.backupError === 'string' ? { backupError: c.backupError } : {}),
       ...(c.edited ? { edited: { rows_per_track_row: Number(c.edited.rows_per_track_row), path: c.edited.path } } : {}),
     })),
   };
@@ -75,6 +81,7 @@ export function coreProject(p, { curves = p.curves, edited = true } = {}) {
   out.curves = curves.map((c) => {
     const o = { mnemonic: c.mnemonic.trim(), unit: c.unit.trim(), track: [...c.track], scale: [...c.scale], log: !!c.log };
     if (c.seed) o.seed = [...c.seed];
+    if (c.backup?.length) o.backup = c.backup.map((b) => [...b]);
     if (edited && c.edited) o.edited = c.edited;
     return o;
   });
@@ -97,6 +104,7 @@ export function curveCalibration(p, i) {
     depth_unit: p.depth_unit || 'M',
   };
   if (c?.seed) cal.seed = [...c.seed];
+  if (c?.backup?.length) cal.backup = c.backup.map((b) => [...b]);
   if (finite(p.step)) cal.step = p.step;
   return cal;
 }
@@ -109,6 +117,7 @@ export function missing(p, i) {
   if (!finite(c.track[1])) return "Click the track's right edge (or type its column).";
   if (!c.scale.every(finite)) return 'Type the values printed at the track edges.';
   if (!c.mnemonic.trim()) return 'Give the curve a mnemonic (e.g. GR).';
+  if (c.backupError) return `Fix the backup scales: ${c.backupError}`;
   if (p.depth.filter((t) => finite(t[1])).length < 2) return 'Click two or more depth lines and type their depths.';
   if (p.depth.some((t) => !finite(t[1]))) return 'Type a depth for every tie point (or remove it).';
   return null;

@@ -111,7 +111,11 @@ export function drawLog(canvas, tracks, rows, window) {
     ctx.textAlign = 'left';
     ctx.fillText(String(cal.scale[0]), x0 + 1, 24, tw / 2);
     ctx.textAlign = 'right';
-    ctx.fillText(String(cal.scale[1]), x0 + tw - 1, 24, tw / 2);
+    // With backup scales the track is laid side by side with itself once per scale, as the core
+    // traces it (a wrapped stretch's columns lie k track widths right): its right end is the
+    // last backup scale's.
+    const copies = 1 + (cal.backup?.length || 0);
+    ctx.fillText(String(copies > 1 ? cal.backup[copies - 2][1] : cal.scale[1]), x0 + tw - 1, 24, tw / 2);
     if (window) {
       ctx.fillStyle = 'rgba(29, 95, 209, 0.10)';
       const a = fy(window[0]);
@@ -121,7 +125,7 @@ export function drawLog(canvas, tracks, rows, window) {
     if (!editor || !cal.track.every(Number.isFinite) || cal.track[0] === cal.track[1]) return;
     // A track of the plot is the print's track scaled: its value axis (linear or log) comes along.
     const [c0, c1] = cal.track;
-    const fx = (x) => x0 + Math.min(1, Math.max(0, (x - c0) / (c1 - c0))) * tw;
+    const fx = (x) => x0 + Math.min(1, Math.max(0, (x - c0) / ((c1 - c0) * copies))) * tw;
     ctx.save();
     ctx.beginPath();
     ctx.rect(x0, pad.t, tw, H - pad.t - pad.b);

@@ -314,9 +314,9 @@ export class ScanViewer extends EventTarget {
     if (this.overlay.proposal) drawProposal(ctx, this, this.overlay.proposal, w, h);
     const cal = this.overlay.calibration;
     if (cal) drawCalibration(ctx, this, cal, w, h);
-    for (const o of this.overlay.others || []) drawPath(ctx, this, o.editor, h, o.color, 1.5);
+    for (const o of this.overlay.others || []) drawPath(ctx, this, o.editor, h, o.color, 1.5, foldOf(o.cal));
     const ed = this.overlay.editor;
-    if (ed) drawPath(ctx, this, ed, h, this.overlay.color);
+    if (ed) drawPath(ctx, this, ed, h, this.overlay.color, 2, foldOf(cal));
     if (iv) {
       ctx.save();
       ctx.strokeStyle = '#0a8f3c';
@@ -644,7 +644,18 @@ function label(ctx, text, x, y, align, color) {
   ctx.fillText(text, x, y);
 }
 
-function drawPath(ctx, viewer, ed, h, color = 'rgba(230, 20, 60, 0.9)', width = 2) {
+/**
+ * How a curve with backup scales lies on the scan: the core's path puts a wrapped stretch's
+ * columns k track widths right of the track, k its backup scale (crate/src/pipeline.rs); it is
+ * drawn back over its ink, `{x0, w, copies}`. Null without backup scales.
+ */
+function foldOf(cal) {
+  const n = cal?.backup?.length || 0;
+  if (!n || !cal.track.every(Number.isFinite) || cal.track[1] <= cal.track[0]) return null;
+  return { x0: cal.track[0], w: cal.track[1] - cal.track[0], copies: n + 1 };
+}
+
+function drawPath(ctx, viewer, ed, h, color = 'rgba(230, 20, 60, 0.9)', width = 2, fold = null) {
   const top = viewer.toImage(0, 0).y;
   const bottom = viewer.toImage(0, h).y;
   const i0 = Math.max(0, ed.index(top) - 1);
@@ -655,13 +666,21 @@ function drawPath(ctx, viewer, ed, h, color = 'rgba(230, 20, 60, 0.9)', width = 
   ctx.lineJoin = 'round';
   ctx.beginPath();
   let pen = false;
+  let copy = 0;
   // Thin the path on screen to about one point per screen pixel row.
   const stride = Math.max(1, Math.floor(1 / (viewer.view.scale * ed.rowsPerTrackRow)));
   for (let i = i0; i <= i1; i += stride) {
-    const x = ed.xs[i];
+    let x = ed.xs[i];
     if (!Number.isFinite(x)) {
       pen = false;
       continue;
+    }
+    if (fold) {
+      const k = Math.min(fold.copies - 1, Math.max(0, Math.floor((x - fold.x0) / fold.w)));
+      x -= k * fold.w;
+      // Where the curve wraps the pen jumps to the track's other edge.
+      if (k !== copy) pen = false;
+      copy = k;
     }
     const p = viewer.toCanvas(x, ed.y(i));
     if (pen) ctx.lineTo(p.x, p.y);
