@@ -260,6 +260,21 @@ fn round_step(v: f64) -> Option<f64> {
 }
 
 impl Proposal {
+    /// The first scale the header prints over tracks `first..=last` (that is no backup of
+    /// another), and its backup scales in order: what a curve over those tracks reads its
+    /// values on. `None` when the header gave none over exactly those tracks.
+    pub fn header_scale(&self, first: usize, last: usize) -> Option<([f64; 2], Vec<[f64; 2]>)> {
+        let scales = self.scales.found()?;
+        let main = scales.iter().position(|s| s.tracks == [first, last] && s.backup_of.is_none())?;
+        let mut backups = Vec::new();
+        let mut at = main;
+        while let Some(next) = scales.iter().position(|s| s.backup_of == Some(at)) {
+            backups.push(scales[next].scale);
+            at = next;
+        }
+        Some((scales[main].scale, backups))
+    }
+
     /// The project for this print from the scale values a person typed. Depth ties given
     /// in `input` win; without them the proposal's own are used.
     ///

@@ -121,12 +121,8 @@ fn resolve_curve(spec: &str, proposal: &Proposal) -> Result<(CurveInput, Vec<[f6
     if typed {
         return Ok((curve, Vec::new()));
     }
-    let tracks = [curve.track, curve.to_track.unwrap_or(curve.track)];
-    let span = if tracks[0] == tracks[1] {
-        format!("track {}", tracks[0])
-    } else {
-        format!("tracks {}-{}", tracks[0], tracks[1])
-    };
+    let last = curve.to_track.unwrap_or(curve.track);
+    let span = if curve.track == last { format!("track {last}") } else { format!("tracks {}-{last}", curve.track) };
     let scales = match &proposal.scales {
         Finding::Found(s) => s.as_slice(),
         Finding::Absent(why) => {
@@ -135,19 +131,13 @@ fn resolve_curve(spec: &str, proposal: &Proposal) -> Result<(CurveInput, Vec<[f6
             ))
         }
     };
-    let Some(first) = scales.iter().position(|s| s.tracks == tracks && s.backup_of.is_none()) else {
+    let Some((scale, backups)) = proposal.header_scale(curve.track, last) else {
         return Err(anyhow!(
             "--curve {spec}: the header's scales read are over other tracks than {span} ({}); give it as {spec}:LEFT:RIGHT",
             scales.iter().map(scale_text).collect::<Vec<_>>().join("; ")
         ));
     };
-    curve.scale = scales[first].scale;
-    let mut backups = Vec::new();
-    let mut at = first;
-    while let Some(next) = scales.iter().position(|s| s.backup_of == Some(at)) {
-        backups.push(scales[next].scale);
-        at = next;
-    }
+    curve.scale = scale;
     Ok((curve, backups))
 }
 
