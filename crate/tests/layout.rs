@@ -34,6 +34,9 @@ struct Print {
     /// A black scan border (the scanner's, not the print's: it does not turn with the print)
     /// along columns 8-38 of a 200-dpi layout, as on stuckey-1.
     border: bool,
+    /// Where the border ends, in columns of a 200-dpi layout (38; beyond the first track's left
+    /// edge, the edge is hidden in it, as on stuckey-1).
+    border_right: f64,
     /// A print that wobbled through the scanner: its content shifted sideways by this many
     /// pixels times `sin(2 pi row / height)` (0.9 degree at the steepest, as stuckey-1 turns).
     wobble: f64,
@@ -188,7 +191,7 @@ fn render(p: &Print) -> GrayImage {
                     }
                 }
             }
-            if p.border && (x as f64) >= 8.0 * k && (x as f64) < 38.0 * k {
+            if p.border && (x as f64) >= 8.0 * k && (x as f64) < p.border_right * k {
                 ink = true;
             }
             data[y * w + x] = if p.gray {
@@ -306,6 +309,7 @@ fn build(layouts: &[LayoutSpec], cases: &[Case]) -> Vec<Print> {
             angle,
             gray,
             border,
+            border_right: 38.0,
             wobble: wobble * k,
             k,
             edge_half: *edge_half,
@@ -437,6 +441,32 @@ fn check_all(prints: Vec<Print>) {
         }
     }
     assert!(failed.is_empty(), "{} rendered prints failed: {failed:?}", failed.len());
+}
+
+/// A first track whose left edge lies in the scan border (the border runs to column 62 of a
+/// 200-dpi layout, over the edge at 60, as stuckey-1's): the depth lines run on from the
+/// track's first grid line found to the border, one grid division, and the edge is placed
+/// there, said to be inferred; the other edges are found.
+#[test]
+fn an_edge_hidden_in_a_scan_border_is_placed_from_the_grid() {
+    let mut prints: Vec<Print> =
+        prints().into_iter().filter(|p| p.angle == 0.0 && p.wobble == 0.0 && p.tracks.len() > 1).collect();
+    for p in &mut prints {
+        p.border = true;
+        p.border_right = 62.0;
+        p.name = format!("{}, left edge in the scan border", p.name);
+    }
+    assert!(prints.len() >= 2);
+    let names: Vec<String> = prints.iter().map(|p| p.name.clone()).collect();
+    let images: Vec<GrayImage> = prints.iter().map(render).collect();
+    check_all(prints);
+    for (name, img) in names.iter().zip(&images) {
+        let l = layout::find(img).expect("layout");
+        let Finding::Found(t) = &l.tracks else { panic!("{name}: no tracks") };
+        assert!(t[0].left.inferred.is_some(), "{name}: the left edge is not said to be inferred");
+        assert!(t.iter().skip(1).all(|t| t.left.inferred.is_none() && t.right.inferred.is_none()), "{name}");
+        assert!(t[0].right.inferred.is_none(), "{name}");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! | 2 | [`skew`] | the slope of the vertical lines (bands) and of the horizontal ones (strips), by projection |
 //! | 3 | [`drift`] | a frame in which the vertical lines stand upright: the rotation and each block's wobble |
 //! | 4 | [`vertical`] | the vertical lines: peaks per block, linked across blocks, fitted with straight lines |
-//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines (across their middle too): runs of them are the tracks, split where two share an edge |
+//! | 5 | [`tracks`] | which spaces between lines are ruled by depth lines (across their middle too): runs of them are the tracks, split where two share an edge; an outer edge hidden in a scan border placed one grid division out |
 //! | 6 | [`grid`] | each track's grid: linear with `n` divisions, or logarithmic with `d` decades |
 //! | 7 | [`depth_lines`] | the depth lines inside the tracks: rows, weight classes, spacing |
 //!
@@ -24,7 +24,9 @@
 //! row measured], "max_deviation": farthest measured point from the line, "outliers":
 //! points left out of the fit, "points": [[row, column], ...] measured once per 512 rows}`;
 //! a real print that wobbles as it went through the scanner is better followed by its
-//! points than by the line. Each finding is either `{"found": ...}` or `{"absent": "why"}`.
+//! points than by the line. An edge placed from the grid, where no line was found (a first or
+//! last track's outer edge hidden in a scan border, [`tracks::extend_outer_edges`]), says so
+//! and how in `"inferred": "..."`. Each finding is either `{"found": ...}` or `{"absent": "why"}`.
 //!
 //! ```json
 //! {"version": 1, "width": 1664, "height": 17864, "ink_threshold": 128,
@@ -142,6 +144,11 @@ pub struct EdgeLine {
     pub outliers: usize,
     /// Measured `[row, column]` points, one per block of rows where the line was found.
     pub points: Vec<[f64; 2]>,
+    /// Set when no line was found there and the edge is placed from the grid beside it, with
+    /// how (a first or last track's outer edge hidden in a scan border: its line and points are
+    /// the outermost line's found, one grid division out); absent for a line found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<String>,
 }
 
 impl EdgeLine {
@@ -317,9 +324,21 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
         return Ok(layout);
     }
     let u_ref = (lines[0].u + lines[lines.len() - 1].u) / 2.0;
-    let intervals = tracks::intervals(img, ink.threshold, &frame, &tilt, u_ref, &lines);
+    let mut lines = lines;
+    let mut intervals = tracks::intervals(img, ink.threshold, &frame, &tilt, u_ref, &lines);
     let (ruled, reference) = tracks::ruled(&intervals);
-    let runs = tracks::split_shared_edges(&tracks::runs(&ruled), &lines);
+    let mut runs = tracks::split_shared_edges(&tracks::runs(&ruled), &lines);
+    tracks::extend_outer_edges(
+        img,
+        ink.threshold,
+        &frame,
+        &tilt,
+        u_ref,
+        reference,
+        &mut lines,
+        &mut intervals,
+        &mut runs,
+    );
     if runs.is_empty() {
         let why = if reference == 0.0 {
             format!(
@@ -356,7 +375,13 @@ pub fn find(img: &GrayImage) -> Result<Layout> {
             }
         })
         .collect();
-    let inside: Vec<usize> = runs.iter().flat_map(|&(a, b)| a..b).collect();
+    // The depth lines are measured in the divisions between lines found (an inferred outer
+    // division lies against a scan border).
+    let inside: Vec<usize> = runs
+        .iter()
+        .flat_map(|&(a, b)| a..b)
+        .filter(|&k| lines[k].edge.inferred.is_none() && lines[k + 1].edge.inferred.is_none())
+        .collect();
     let at_column = vertical::round2(u_ref + frame.shift(mid_row));
     layout.depth_lines = depth_lines::find(&intervals, &inside, &frame, &tilt, u_ref, at_column);
     layout.depth_column = depth_column(&runs, &intervals, &lines);

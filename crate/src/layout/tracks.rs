@@ -10,13 +10,14 @@
 //! ([`split_shared_edges`]).
 
 use super::drift::Frame;
-use super::grid::best_score;
+use super::grid::{self, best_score};
 use super::skew::Tilt;
 use super::tune::{
-    MAX_DEPTH_LINE_ROWS, MIN_GRID_SCORE, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_MIDDLE, RULED_SHARE, SHARED_EDGE_RATIO,
-    SHARED_EDGE_SHARE, SPLIT_GRID_GAIN, STRIP_COLS,
+    MAX_DEPTH_LINE_ROWS, MIN_GRID_SCORE, MIN_OUTER_DIVISIONS, MIN_TRACK_DIVISIONS, RULED_FRAC, RULED_MIDDLE,
+    RULED_SHARE, SHARED_EDGE_RATIO, SHARED_EDGE_SHARE, SPLIT_GRID_GAIN, STRIP_COLS,
 };
 use super::vertical::VLine;
+use super::{EdgeLine, Finding, Grid, GridKind};
 use crate::decode::GrayImage;
 
 /// The space between vertical lines `k` and `k + 1`.
@@ -267,4 +268,101 @@ pub(super) fn split_shared_edges(runs: &[(usize, usize)], lines: &[VLine]) -> Ve
         }
     }
     out
+}
+
+/// The outer edges of a print's first and last tracks, where one hides in a scan border: a
+/// linear track whose depth lines run on across one more grid division beyond its outermost
+/// line found, to where no vertical line was found (stuckey-1's first track: its left edge
+/// lies in the scanner's black border at the top, faint and broken below), gets that division,
+/// its edge one grid spacing out, parallel to the line beside it. The division must be ruled
+/// as the tracks' divisions are (the same measure, [`intervals`] and [`RULED_SHARE`] of
+/// `reference`), lie inside the scan on every row, and be at least [`MIN_OUTER_DIVISIONS`]
+/// regular divisions' spacing; one division at most on each side. Edits `lines`, `intervals`
+/// and `runs` (indices shift by the inserted line).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn extend_outer_edges(
+    img: &GrayImage,
+    threshold: u8,
+    frame: &Frame,
+    tilt: &Tilt,
+    u_ref: f64,
+    reference: f64,
+    lines: &mut Vec<VLine>,
+    intervals: &mut Vec<Interval>,
+    runs: &mut [(usize, usize)],
+) {
+    if runs.is_empty() || reference <= 0.0 {
+        return;
+    }
+    let h = f64::from(img.height.saturating_sub(1));
+    let w = f64::from(img.width);
+    for left in [true, false] {
+        let r = if left { 0 } else { runs.len() - 1 };
+        let (a, b) = runs[r];
+        let us: Vec<f64> = lines[a..=b].iter().map(|l| l.u).collect();
+        let regular = matches!(
+            grid::classify(&us),
+            Finding::Found(Grid { kind: GridKind::Linear { divisions }, .. }) if divisions == b - a
+        );
+        if !regular || b - a < MIN_OUTER_DIVISIONS {
+            continue;
+        }
+        let s = (us[us.len() - 1] - us[0]) / (b - a) as f64;
+        let edge = if left { &lines[a] } else { &lines[b] };
+        let du = if left { -s } else { s };
+        let u = edge.u + du;
+        // No line found there or nearer: the division would have been measured already.
+        if lines
+            .iter()
+            .any(|l| if left { l.u < edge.u && l.u > u - s / 2.0 } else { l.u > edge.u && l.u < u + s / 2.0 })
+        {
+            continue;
+        }
+        let shifted = EdgeLine {
+            x0: edge.edge.x0 + du,
+            points: edge.edge.points.iter().map(|p| [p[0], p[1] + du]).collect(),
+            inferred: Some(format!(
+                "no line found here (a scan border or a faint edge): one grid division ({s:.1} px) {} of the \
+                 track's outermost line found, where the depth lines run on across it",
+                if left { "left" } else { "right" }
+            )),
+            ..edge.edge.clone()
+        };
+        let inside = |x: f64| x - edge.width / 2.0 >= 0.0 && x + edge.width / 2.0 < w;
+        if !(inside(shifted.x_at(0.0)) && inside(shifted.x_at(h)) && shifted.points.iter().all(|p| inside(p[1]))) {
+            continue;
+        }
+        let outer = VLine { u, width: edge.width, ink: 0.0, edge: shifted };
+        let pair = if left { vec![outer.clone(), edge.clone()] } else { vec![edge.clone(), outer.clone()] };
+        let Some(division) = intervals_of(img, threshold, frame, tilt, u_ref, &pair) else { continue };
+        if division.ruled < RULED_SHARE * reference {
+            continue;
+        }
+        if left {
+            lines.insert(a, outer);
+            intervals.insert(a, division);
+            for run in runs.iter_mut() {
+                run.1 += 1;
+                if run.0 > a {
+                    run.0 += 1;
+                }
+            }
+        } else {
+            lines.insert(b + 1, outer);
+            intervals.insert(b, division);
+            runs[r].1 += 1;
+        }
+    }
+}
+
+/// The one interval between two lines.
+fn intervals_of(
+    img: &GrayImage,
+    threshold: u8,
+    frame: &Frame,
+    tilt: &Tilt,
+    u_ref: f64,
+    pair: &[VLine],
+) -> Option<Interval> {
+    intervals(img, threshold, frame, tilt, u_ref, pair).into_iter().next()
 }

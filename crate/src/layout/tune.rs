@@ -156,3 +156,8 @@ pub const SPLIT_GRID_GAIN: f64 = 0.15;
 /// 60 % of two rows of the whole interval without touching its middle third; bright-1's
 /// dashed depth lines still cross the middle third of its 38-px divisions.
 pub const RULED_MIDDLE: f64 = 1.0 / 3.0;
+
+/// Fewest regular divisions a linear track must show for its outer edge to be placed one grid
+/// spacing beyond its outermost line found ([`super::tracks::extend_outer_edges`]): the spacing
+/// is measured over them (stuckey-1's first track shows 9 of its 10).
+pub const MIN_OUTER_DIVISIONS: usize = 4;

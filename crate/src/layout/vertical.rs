@@ -127,6 +127,7 @@ pub(super) fn fit_edge(points: Vec<[f64; 2]>, fallback_slope: f64) -> Option<Edg
         max_deviation: round2(max_dev),
         outliers: points.len() - kept.len(),
         points: points.iter().map(|p| [p[0].round(), round2(p[1])]).collect(),
+        inferred: None,
     })
 }
 

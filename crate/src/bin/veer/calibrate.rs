@@ -243,12 +243,13 @@ fn depth_summary(p: &Proposal) -> String {
 
 fn edge(e: &EdgeLine, rows: [f64; 2]) -> String {
     format!(
-        "{:.1} (row {:.0}) to {:.1} (row {:.0}), within {:.1} px",
+        "{:.1} (row {:.0}) to {:.1} (row {:.0}), within {:.1} px{}",
         e.x_at(rows[0]),
         rows[0],
         e.x_at(rows[1]),
         rows[1],
-        e.max_deviation
+        e.max_deviation,
+        e.inferred.as_ref().map_or(String::new(), |why| format!("; inferred: {why}"))
     )
 }
 
