@@ -11,6 +11,11 @@ checkpoints whose weakest probe sine reaches --probe-gate). With --ema DECAY the
 weights are an exponential moving average of the trained ones (BatchNorm statistics too), and
 RUN_DIR/raw.pt holds the trained weights themselves.
 
+--train-only decoder (a partial fine-tune, with --init): the encoder (stem, e1-e3) and the bottleneck
+(b1, attention, b2) are frozen, weights and BatchNorm statistics alike (those modules stay in eval
+mode), and only the decoder (d3-d0) and the 1x1 head train: 213k of the 882k weights. The features
+every skip connection carries stay those of the --init checkpoint; only how they are read changes.
+
 --device cuda (the default where a GPU is visible): the whole pool is moved to the GPU once (float16
 inputs, uint8 targets: 192 KB a crop), so each batch is an index into GPU memory and no DataLoader
 or worker process is needed; --bf16 autocasts to bfloat16 there; cuDNN picks its fastest kernels.
@@ -102,6 +107,9 @@ def main():
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights with this decay (e.g. 0.998) "
                          "and evaluate, select and save the averaged weights; 0 = off")
+    ap.add_argument("--train-only", choices=["decoder"], default=None,
+                    help="decoder: freeze the encoder and bottleneck (stem, e1-e3, b1, att, b2: weights and "
+                         "BatchNorm statistics) and train only d3-d0 and the head (a partial fine-tune of --init)")
     ap.add_argument("--probe-gate", type=float, default=0.0,
                     help="best.pt only takes checkpoints whose weakest clean-stroke probe sine is at least this "
                          "(the blocky case is left out: the shipped checkpoint reads its flat stretches as grid)")
@@ -147,7 +155,14 @@ def main():
     say(f"train crops {len(x)} (curve px {y.sum(dtype=torch.float64) / y.numel():.4f}), val crops {len(vx)}, params {count_params(model):,}")
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    frozen = []
+    if args.train_only == "decoder":
+        frozen = [getattr(model, n) for n in ("stem", "e1", "e2", "e3", "b1", "att", "b2")]
+        for mod in frozen:
+            mod.requires_grad_(False)
+        say(f"--train-only decoder: {sum(p.numel() for p in model.parameters() if p.requires_grad):,} of "
+            f"{count_params(model):,} weights train (d3-d0, head); encoder and bottleneck frozen")
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     t0 = time.time()
     best = -1.0
     step = 0
@@ -201,6 +216,8 @@ def main():
         lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
         for g in opt.param_groups:
             g["lr"] = lr
+        for mod in frozen:  # frozen BatchNorm statistics stay fixed (evaluate() sets train mode back)
+            mod.eval()
         idx = torch.from_numpy(rng.integers(0, len(x), args.batch)).to(dev)
         xb = x[idx].float()
         yb = y[idx].float()
@@ -240,6 +257,7 @@ def main():
     iou, f1, probe = checkpoint("final")
     (run / "summary.json").write_text(json.dumps({"steps": step, "minutes": (time.time() - t0) / 60, "ema": args.ema,
                                                   "device": args.device, "batch": args.batch, "train_crops": len(x),
+                                                  "train_only": args.train_only,
                                                   "final_val_iou": iou, "final_val_f1": f1,
                                                   "best_val_iou": max(best, -1.0), "final_probe": probe}, indent=1))
 
