@@ -34,6 +34,8 @@ pub mod layout;
 pub mod limits;
 #[cfg(feature = "model")]
 pub mod model;
+#[cfg(feature = "own-nn")]
+pub mod nn;
 pub mod params;
 #[cfg(feature = "model")]
 pub mod pipeline;
