@@ -129,7 +129,9 @@ test('a tile worker that stops answering is dropped and its tiles go to the othe
   await page.selectOption('#where', 'local');
   /** Runs track 1 and resolves to the traced path, or to the banner's text when the run failed. */
   const runOnce = async () => {
-    await page.click('#run'); // sets the page busy before it returns
+    await page.click('#run');
+    // The run starts once the backup scales are read (a worker round trip), then ends.
+    await page.waitForFunction(() => window.veer.state.busy, null, { timeout: 30_000, polling: 20 });
     await page.waitForFunction(() => !window.veer.state.busy, null, { timeout: 240_000 });
     if (!(await page.isHidden('#banner'))) return { banner: await page.textContent('#banner') };
     return { path: await page.evaluate(() => JSON.parse(JSON.stringify(window.veer.state.project.curves[0].edited))) };
