@@ -14,7 +14,8 @@
 //! per track and checkpoint), so only the tracer is re-run. `show` also prints the
 //! stretches where the path leaves the truth by more than 2 map columns and writes
 //! PNG overlays of them (probability map gray, truth green, traced path red,
-//! seed blue). `bench` times a 256 x 20,000 map with two crossing curves. `diag`
+//! seed blue). `bench` times a 256 x 20,000 map with two crossing curves (and prints a
+//! hash of each traced path, to check that a faster tracer finds the same). `diag`
 //! sorts the rows of the two-curve cases by where the path is (`DIAG_DUMP=DIR`
 //! also writes them, with the ink track, for plotting). `eval` scores the
 //! rendered validation tracks that `scripts/train/eval_cases.py` writes.
@@ -701,13 +702,21 @@ fn bench() {
     }
     let map = ProbMap { width: w, height: h, data };
     let p = params();
+    // FNV-1a over the traced positions' bits: the same paths print the same hashes.
+    let hash = |t: &[Option<f32>]| {
+        t.iter()
+            .flat_map(|v| v.map_or(u32::MAX, f32::to_bits).to_le_bytes())
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    };
     for _ in 0..3 {
         let t0 = Instant::now();
         let t = trace(&map, Some(Seed { col: a(10_000.0) as f32, row: 10_000.0 }), &p).unwrap();
-        println!("256 x 20,000 seeded trace: {:?} ({} rows)", t0.elapsed(), t.len());
+        let dt = t0.elapsed();
+        println!("256 x 20,000 seeded trace: {dt:?} ({} rows, path {:016x})", t.len(), hash(&t));
         let t0 = Instant::now();
-        let _ = trace(&map, None, &p).unwrap();
-        println!("256 x 20,000 unseeded trace: {:?}", t0.elapsed());
+        let t = trace(&map, None, &p).unwrap();
+        let dt = t0.elapsed();
+        println!("256 x 20,000 unseeded trace: {dt:?} (path {:016x})", hash(&t));
     }
 }
 
