@@ -10,7 +10,7 @@
 //! columns), runs one warm-up of each, then REPS rounds that alternate tract and the own pass
 //! (the order flipped every round), and prints one JSON line: the medians, their ratio, and
 //! how far the two probability maps are apart (max and mean |own - tract|, pixels on
-//! different sides of 0.5). Built without the `model` feature (no tract, e.g. for the size of
+//! different sides of 0.5). Built without the `tract` feature (e.g. for the size of
 //! a wasm without it) it times the own pass alone. `--qdq run` runs the int8 file's
 //! activation pairs instead of folding them (tract folds them).
 //!
@@ -43,7 +43,7 @@ fn read(p: &str) -> Result<Vec<u8>, String> {
 }
 
 /// (max |a - b|, mean |a - b|, pixels on different sides of 0.5)
-#[cfg_attr(not(feature = "model"), allow(dead_code))]
+#[cfg_attr(not(feature = "tract"), allow(dead_code))]
 fn diff(a: &[f32], b: &[f32]) -> (f32, f64, usize) {
     let max = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
     let mean = a.iter().zip(b).map(|(x, y)| f64::from((x - y).abs())).sum::<f64>() / a.len().max(1) as f64;
@@ -72,9 +72,9 @@ fn tile(args: &[String]) -> Result<String, String> {
     let own = |input: &[f32]| net.run_tile(input, rows, w).map_err(|e| e.to_string());
     let ours = own(&input)?;
     let mut own_ms = Vec::new();
-    #[cfg(feature = "model")]
+    #[cfg(feature = "tract")]
     {
-        let model = veer::model::Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        let model = veer::model::Model::from_bytes_on(&bytes, veer::model::Engine::Tract).map_err(|e| e.to_string())?;
         let theirs = model.run_tile(&input, rows, w).map_err(|e| e.to_string())?;
         let mut tract_ms = Vec::new();
         for round in 0..reps {
@@ -97,7 +97,7 @@ fn tile(args: &[String]) -> Result<String, String> {
             t / o
         ))
     }
-    #[cfg(not(feature = "model"))]
+    #[cfg(not(feature = "tract"))]
     {
         for _ in 0..reps {
             let t = Instant::now();
@@ -113,14 +113,14 @@ fn tile(args: &[String]) -> Result<String, String> {
     }
 }
 
-#[cfg(feature = "model")]
+#[cfg(feature = "tract")]
 fn golden(args: &[String]) -> Result<String, String> {
     use veer::calibrate::Calibration;
     use veer::model::{tile_input, tile_plan, Model, TileBlend};
     let name = args.first().map(String::as_str).unwrap_or("int8");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let bytes = read(&root.join(format!("../models/veernet-{name}.onnx")).to_string_lossy())?;
-    let model = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let model = Model::from_bytes_on(&bytes, veer::model::Engine::Tract).map_err(|e| e.to_string())?;
     let net = Net::from_onnx(&bytes).map_err(|e| e.to_string())?;
     let cases = root.join("tests/cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&cases).map_err(|e| e.to_string())?.flatten().map(|d| d.path()).collect();
@@ -198,7 +198,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("tile") => tile(&args[1..]),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "tract")]
         Some("golden") => golden(&args[1..]),
         _ => Err("usage: nn_check tile MODEL SCAN X0:X1 ROW0 ROWS REPS [--qdq run] | nn_check golden fp32|int8".into()),
     };

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example wasm_check -- MODEL SCAN X0 X1
-//! cargo build --release --example wasm_check --target wasm32-wasip1 --no-default-features
+//! cargo build --release --example wasm_check --target wasm32-wasip1 --no-default-features --features tract
 //! node scripts/wasi-run.mjs target/wasm32-wasip1/release/examples/wasm_check.wasm MODEL SCAN X0 X1
 //! ```
 //! It prints `veer::selfcheck::report`: the preprocessed tensor's FNV-1a hash over its

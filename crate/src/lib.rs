@@ -11,7 +11,8 @@
 //! | [`encode`] | a decoded scan re-saved compactly (1-bit or gray PNG) for the cloud's request limit |
 //! | [`limits`] | the explicit resource limits, in one place |
 //! | [`preprocess`] | ink = 1.0, crop to the track, resize to the model width, tiles along depth |
-//! | [`model`] | tract-onnx: load from bytes, optimise once per tile shape, run tiles, blend, stitch |
+//! | [`model`] | the network from its ONNX bytes, on tract or the own pass; tiles run, blended, stitched |
+//! | [`nn`] | veer's own forward pass (the browser's engine): the ONNX file read, the graph run |
 //! | [`trace`] | one curve through the probability map: Viterbi with a jump penalty, seed, gaps |
 //! | [`calibrate`] | pixel columns to values (linear/log), pixel rows to depth (tie points) |
 //! | [`layout`] | a print's geometry without clicks: track edges (as slanted lines) and grids, depth lines, skew, depth column |
@@ -21,7 +22,8 @@
 //! | [`pipeline`] | the one data path every entry point uses |
 //! | [`selfcheck`] | a report that reads the same on every target (native, wasm32) |
 //!
-//! [`model`], [`pipeline`] and [`selfcheck`] need the `model` feature (on by default); the rest builds without tract.
+//! [`model`], [`pipeline`] and [`selfcheck`] need the `model` feature and an engine (`tract`, on by
+//! default, or `own-nn`, which [`nn`] is); the rest builds without either.
 
 pub mod calibrate;
 pub mod decode;

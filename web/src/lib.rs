@@ -21,7 +21,7 @@ use veer::digits::DigitReader;
 use veer::export::{write_log, Format, LasInfo, Log};
 use veer::layout::{Finding, Layout, ProjectInput};
 use veer::limits::Limits;
-use veer::model::{tile_input, Model, TileBlend};
+use veer::model::{tile_input, Engine, Model, TileBlend};
 use veer::pipeline::{curve_from_path, digitise, digitise_project, project_log, CurveRun, Progress};
 use veer::plan::{Budget, CLOUD_MAX_BODY_BYTES};
 use veer::preprocess::Track;
@@ -201,7 +201,7 @@ impl Digitiser {
     /// the file is not a veer checkpoint.
     #[wasm_bindgen(constructor)]
     pub fn new(model_bytes: &[u8]) -> Result<Digitiser, JsValue> {
-        let model = Model::from_bytes(model_bytes).map_err(|e| js_error(&e))?;
+        let model = Model::from_bytes_on(model_bytes, Engine::Own).map_err(|e| js_error(&e))?;
         Ok(Digitiser { model, digits: None, image: None, limits: Limits::default(), staged: None })
     }
 
@@ -209,7 +209,7 @@ impl Digitiser {
     /// reads the depth column with. Errors with kind `model` when the file is not one.
     #[wasm_bindgen(js_name = setDigitReader)]
     pub fn set_digit_reader(&mut self, model_bytes: &[u8]) -> Result<(), JsValue> {
-        self.digits = Some(DigitReader::from_bytes(model_bytes).map_err(|e| js_error(&e))?);
+        self.digits = Some(DigitReader::from_bytes_on(model_bytes, Engine::Own).map_err(|e| js_error(&e))?);
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 //! | `components.rs` | 8-connected ink components in a column span |
 //! | `crop.rs` | a character turned upright and normalised to the classifier's 24 x 24 input (the training renderer's arithmetic) |
 //! | `labels.rs` | grouping components into labels, characters, orientation (upright, or turned either way), reading |
-//! | `reader.rs` | the classifier `models/digits.onnx` run with tract (`model` feature) |
+//! | `reader.rs` | the classifier `models/digits.onnx`, run by the model's engine (`model` feature: tract or the own pass) |
 //! | `fit.rs` | the robust depth fit: tie points `[row, depth]` with confidences, rejected readings with reasons |
 //! | `scales.rs` | the curves' scale values printed in the header's boxes, and which are backup scales |
 //!
@@ -21,7 +21,7 @@
 //! }
 //! ```
 //!
-//! [`DigitReader`] needs the `model` feature; the rest builds without tract.
+//! [`DigitReader`] needs the `model` feature (an engine); the rest builds without one.
 
 mod components;
 pub mod crop;

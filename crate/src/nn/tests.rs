@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::*;
-use crate::model::Model;
+use crate::model::{Engine, Model};
 
 fn repo(path: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)).unwrap()
@@ -32,7 +32,7 @@ fn both_checkpoints_agree_with_tract_on_a_real_tile() {
     for name in ["veernet-fp32.onnx", "veernet-int8.onnx"] {
         let bytes = repo(&format!("models/{name}"));
         let net = Net::from_onnx(&bytes).unwrap();
-        let tract = Model::from_bytes(&bytes).unwrap();
+        let tract = Model::from_bytes_on(&bytes, Engine::Tract).unwrap();
         assert_eq!(net.precision(), tract.precision());
         let (ours, theirs) = (net.run_tile(&tile, 256, cols).unwrap(), tract.run_tile(&tile, 256, cols).unwrap());
         let (max, crossing) = compare(&ours, &theirs);
@@ -77,7 +77,8 @@ fn the_int8_file_with_its_activation_pairs_run_agrees_with_tract_running_them() 
 fn the_digit_reader_agrees_with_tract() {
     use crate::digits::Classify;
     let bytes = repo("models/digits.onnx");
-    let reader = crate::digits::DigitReader::from_bytes(&bytes).unwrap();
+    let reader = crate::digits::DigitReader::from_bytes_on(&bytes, Engine::Tract).unwrap();
+    let own = crate::digits::DigitReader::from_bytes_on(&bytes, Engine::Own).unwrap();
     let net = Net::from_onnx(&bytes).unwrap();
     let (tile, cols) = real_tile(7000, 16);
     for k in 0..8 {
@@ -89,6 +90,8 @@ fn the_digit_reader_agrees_with_tract() {
         let ours: Vec<f32> = logits.iter().map(|v| (v - max).exp() / sum).collect();
         let theirs = reader.classify(&crop).unwrap();
         assert!(compare(&ours, &theirs).0 < 1e-5, "{ours:?} vs {theirs:?}");
+        // The reader on the own engine is the same softmax of the same logits.
+        assert!(compare(&own.classify(&crop).unwrap(), &theirs).0 < 1e-5);
     }
 }
 
