@@ -1,9 +1,11 @@
 //! Where the trace is unsure: the rows a person should look at.
 //!
-//! On real prints the trace goes wrong in one way above all: it cuts straight down
+//! A row is marked uncertain in two cases.
+//!
+//! **The path has left the curve.** On real prints the trace can cut straight down
 //! across a fast swing of the curve, riding a vertical grid line or the paper between
-//! the swing's strokes, and rejoins the curve below (`scripts/real/README.md`). In such
-//! a row two things hold at once, and a row is marked uncertain when both do:
+//! the swing's strokes, and rejoin the curve below (`scripts/real/README.md`). In such
+//! a row two things hold at once, and the row is marked when both do:
 //!
 //! * **the model sees curve ink elsewhere:** its probability map has ink of at least
 //!   [`ELSEWHERE_INK`] more than [`FAR_FRACTION`] of the track's width from the traced
@@ -14,15 +16,39 @@
 //!   [`LINE_ROWS`] rows around, for [`RIDE_ROWS`] rows or more (a grid line, which a
 //!   curve crosses within a row or two).
 //!
+//! **The row does not say where the curve crosses it.** Most of the rows off the curve
+//! that are left are not such cut-downs but short runs of 1-10 scan rows on a fast,
+//! nearly horizontal stroke drawn with a pen several rows thick (1951 and 1970 prints),
+//! or at a swing's tip where the stroke runs on along a depth line: the path is on the
+//! stroke's ink, but the stroke covers one row over tens of columns and the path takes
+//! another place along it than the curve's (or turns back short of the tip, where the
+//! map fades). The map's ink under the path is then confident, so the first case never
+//! holds. Such a row is marked when the scan's dark run under the path reaches
+//! [`SWEEP_REACH`] of the track's width from it while the path moves [`SWEEP_MOTION`]
+//! of the width within [`SWEEP_ROWS`] rows either side, the row not being a depth line
+//! ([`SWEEP_LINE_ROW`]). A thin pen's fast swing draws a run about one row's move wide
+//! and is not marked, nor is a steep curve's thick stroke.
+//!
 //! Rows marked within [`JOIN_ROWS`] of each other make one stretch. The values were
 //! set on the real prints' true stretches with `scripts/eval-real`, which reports the
 //! share of rows marked and the share of the rows off the curve among them; the
-//! figures are in `models/MODEL_CARD.md`. Measured there, and not kept: the margin of
+//! figures are in `models/MODEL_CARD.md` (with the second case: kinney-heinen-1-4 1.9 %
+//! of rows marked holding its one row off, stuckey-1 9.4 % holding 88 %, bright-1, 13 %
+//! of whose rows are off, 26 % holding 66 %; the first case alone 0.3 % / 0 %, 2.3 % /
+//! 12 %, 4.3 % / 22 %). Measured there, and not kept: the margin of
 //! the traced path over the best other route under a plain path model (forward and
 //! backward passes, sideways moves free along ink), globally and within windows
 //! anchored on the path. Hatching and neighbouring curves give a cheap other route
 //! almost everywhere on the 1970 print (44 % of rows marked for 59 % of its rows off
-//! the curve, against 9 % and 39 % here).
+//! the curve, against 9 % and 39 % for the first case when it was measured). Nor, for
+//! the second case (Python prototype on the maps the CLI traced): the path's sideways
+//! motion alone (stuckey-1: 26 % of rows marked for 94 %, 11 % for 66 %), the model's
+//! ink more than [`FAR_FRACTION`] away in the row (32 % for 88 %), the same with the
+//! motion (21 % for 78 %), ink of the path's own map component elsewhere in the row
+//! (30 % for 100 %, 10 % for 44 %), the map's run under the path instead of the scan's
+//! (9 % for 59 %), rows near a depth line with the motion (13 % for 72 %), and the
+//! run's reach beyond the path's own move in the row instead of from the path (9.9 %
+//! for 81 %).
 
 use super::ProbMap;
 
@@ -43,6 +69,31 @@ pub const LINE_FRACTION: f32 = 0.8;
 pub const RIDE_ROWS: usize = 6;
 /// Scan ink (0..1) from which a pixel is dark.
 const DARK: f32 = 0.5;
+/// How far, as a fraction of the track's width, the scan's dark run under the path must
+/// reach from it in a row for the row to lie on a sideways stroke: twice
+/// [`FAR_FRACTION`], so that the curve may cross the row along the run more than the
+/// off-the-curve bound from where it crosses it in the next row. Set on stuckey-1
+/// (1951, 4-6 px pen): 0.085 marks 10.3 % of its rows, 0.12 9.2 %, both holding 88 % of
+/// its rows off (`scripts/eval-real`).
+pub const SWEEP_REACH: f32 = 0.1;
+/// How far, as a fraction of the track's width, the path must move within
+/// [`SWEEP_ROWS`] rows either side of a row on a sideways stroke for the row to be
+/// marked (a steep curve's thick stroke alone is not a sweep). Set on stuckey-1: 0.085
+/// marks 10.7 % of its rows holding 88 % of its rows off; 0.12 8.2 % holding 69 %.
+pub const SWEEP_MOTION: f32 = 0.1;
+/// Rows either side of a row over which the path's sideways motion is measured (track
+/// rows). Set on stuckey-1: 3 marks 8.0 % of its rows holding 69 % of its rows off, 5
+/// 10.9 % holding 88 %.
+pub const SWEEP_ROWS: usize = 4;
+/// Columns either side of the path within which the dark run under it is looked for
+/// (the path's position is the ink's centroid, which may sit beside a dark pixel).
+const SWEEP_SEARCH: usize = 2;
+/// Share of the track's width dark in a row from which the row is a depth line: its
+/// dark run is the line, across the track, and says nothing of the curve's stroke.
+/// Set on stuckey-1, whose depth lines are as dark as its curve: without it 10.7 % of
+/// its rows are marked, with 0.8 10.0 %, both holding 88 % of its rows off; 0.6 leaves
+/// out the rows beside a line too (8.4 % holding 69 %).
+pub const SWEEP_LINE_ROW: f32 = 0.7;
 /// Marked rows this close (track rows) make one stretch.
 pub const JOIN_ROWS: usize = 4;
 
@@ -104,8 +155,45 @@ pub fn uncertain_rows(map: &ProbMap, ink: Option<&[f32]>, columns: &[Option<f32>
             marked[a..=b].iter_mut().for_each(|m| *m = true);
         }
     }
+    if let Some(ink) = ink {
+        for (m, s) in marked.iter_mut().zip(sweeping(ink, w, columns)) {
+            *m |= s;
+        }
+    }
     join(&mut marked, columns);
     marked
+}
+
+/// Per row, whether the path runs along a sideways stroke of the scan there: the dark
+/// run under the path reaches [`SWEEP_REACH`] of the width from it while the path moves
+/// [`SWEEP_MOTION`] of the width within [`SWEEP_ROWS`] rows either side; depth-line rows
+/// ([`SWEEP_LINE_ROW`]) are left out. `ink` is `w` columns wide and matches `columns`.
+fn sweeping(ink: &[f32], w: usize, columns: &[Option<f32>]) -> Vec<bool> {
+    let h = columns.len();
+    let reach = (SWEEP_REACH * w as f32).ceil() as usize;
+    let motion = (SWEEP_MOTION * w as f32).ceil();
+    let line = SWEEP_LINE_ROW * w as f32;
+    let mut out = vec![false; h];
+    for (r, o) in out.iter_mut().enumerate() {
+        let Some(c) = columns[r] else { continue };
+        let around = columns[r.saturating_sub(SWEEP_ROWS)..(r + SWEEP_ROWS + 1).min(h)].iter().flatten();
+        let (lo, hi) = around.fold((c, c), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        if hi - lo < motion {
+            continue;
+        }
+        let dark: Vec<bool> = ink[r * w..(r + 1) * w].iter().map(|&v| v >= DARK).collect();
+        if dark.iter().filter(|&&d| d).count() as f32 >= line {
+            continue;
+        }
+        let c = (c.round().max(0.0) as usize).min(w - 1);
+        let nearest =
+            (0..=SWEEP_SEARCH).flat_map(|d| [c.checked_sub(d), Some(c + d)]).flatten().find(|&x| x < w && dark[x]);
+        let Some(x) = nearest else { continue };
+        let first = dark[..x].iter().rposition(|&d| !d).map_or(0, |p| p + 1);
+        let last = dark[x..].iter().position(|&d| !d).map_or(w - 1, |p| x + p - 1);
+        *o = (c - first.min(c)).max(last.saturating_sub(c)) >= reach;
+    }
+    out
 }
 
 /// Joins marked rows closer than [`JOIN_ROWS`], over traced rows only.
@@ -229,6 +317,56 @@ mod tests {
             set_map(&mut near, r, if (50..60).contains(&r) { 33 } else { 30 }, 255);
         }
         assert_eq!(marked_rows(&uncertain_rows(&near, Some(&ink), &cols)), 0);
+    }
+
+    /// A swing out to column `tip` and back over rows 100..=120 (`6` columns a row) from a
+    /// steep curve at column 20, drawn in the scan with a pen `pen` rows thick; the map
+    /// holds the path only, so the model sees no ink elsewhere. The path follows the swing
+    /// out to `cut` and back (a path that cuts the tip short when `cut < tip`).
+    fn swing(pen: usize, tip: usize, cut: usize) -> (ProbMap, Vec<f32>, Vec<Option<f32>>) {
+        let (mut map, mut ink) = blank();
+        let centre = |r: usize, limit: usize| {
+            let d = if (100..=120).contains(&r) { 10 - r.abs_diff(110) } else { 0 };
+            (20 + 6 * d).min(limit)
+        };
+        for r in 0..H {
+            for k in 0..pen {
+                let y = (r + k).saturating_sub(pen / 2).min(H - 1);
+                let (a, b) = (centre(r, tip), centre(r + 1, tip));
+                for x in a.min(b)..=a.max(b) {
+                    ink[y * W + x] = 1.0;
+                }
+            }
+        }
+        let cols: Vec<Option<f32>> = (0..H).map(|r| Some(centre(r, cut) as f32)).collect();
+        for (r, c) in cols.iter().enumerate() {
+            set_map(&mut map, r, c.unwrap() as usize, 255);
+        }
+        (map, ink, cols)
+    }
+
+    #[test]
+    fn a_path_along_a_thick_sideways_stroke_is_unsure_and_a_thin_swing_is_not() {
+        // A thick pen: the scan's run in a row of the swing is several rows' worth of the
+        // stroke, and the curve may cross the row anywhere along it.
+        let (map, ink, cols) = swing(7, 80, 80);
+        let marked = uncertain_rows(&map, Some(&ink), &cols);
+        assert!(marked[103..=117].iter().all(|&m| m), "{:?}", stretches(&marked));
+        assert!(marked[..95].iter().chain(&marked[126..]).all(|&m| !m), "{:?}", stretches(&marked));
+        // The path turns back 20 columns before the stroke's tip: the rows of the tip are marked.
+        let (map, ink, cols) = swing(7, 80, 60);
+        let marked = uncertain_rows(&map, Some(&ink), &cols);
+        assert!(marked[106..=114].iter().all(|&m| m), "{:?}", stretches(&marked));
+        // A thin pen: the run is about one row's move wide, the row's place is clear.
+        let (map, ink, cols) = swing(1, 80, 80);
+        assert_eq!(marked_rows(&uncertain_rows(&map, Some(&ink), &cols)), 0);
+        // A depth line across the swing is the line's run, not the stroke's.
+        let (map, mut ink, cols) = swing(1, 80, 80);
+        ink[105 * W..106 * W].iter_mut().for_each(|v| *v = 1.0);
+        assert_eq!(marked_rows(&uncertain_rows(&map, Some(&ink), &cols)), 0);
+        // Without the track's ink nothing is said about strokes.
+        let (map, _, cols) = swing(7, 80, 80);
+        assert_eq!(marked_rows(&uncertain_rows(&map, None, &cols)), 0);
     }
 
     #[test]
