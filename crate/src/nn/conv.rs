@@ -120,12 +120,19 @@ struct Geometry {
     w: usize,
 }
 
-/// Four f32 lanes: arithmetic on it is written lane by lane, which LLVM turns into one
-/// SIMD instruction (simd128's `f32x4`, SSE's `mulps`/`addps`) without `unsafe` or intrinsics.
+/// Four f32 lanes, one SIMD register. Natively the arithmetic is written lane by lane on
+/// `[f32; 4]`, which LLVM turns into SSE's `mulps`/`addps`. In wasm it is simd128's `v128`
+/// itself, loaded whole (bytemuck's unaligned read, no `unsafe`): written lane by lane there,
+/// LLVM built some of the kernel's overlapping input vectors from scalar loads and lane
+/// inserts in the browser's build, and a tile took 4.5x as long (BENCHMARKS.md, section 10).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[derive(Clone, Copy)]
 struct F4([f32; LANES]);
 
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 impl F4 {
+    const ZERO: F4 = F4([0.0; LANES]);
+
     #[inline(always)]
     fn load(s: &[f32], at: usize) -> F4 {
         let mut v = [0f32; LANES];
@@ -138,6 +145,36 @@ impl F4 {
         for i in 0..LANES {
             self.0[i] += a.0[i] * b.0[i];
         }
+    }
+
+    #[inline(always)]
+    fn lanes(self) -> [f32; LANES] {
+        self.0
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[derive(Clone, Copy)]
+struct F4(core::arch::wasm32::v128);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl F4 {
+    const ZERO: F4 = F4(core::arch::wasm32::f32x4(0.0, 0.0, 0.0, 0.0));
+
+    #[inline(always)]
+    fn load(s: &[f32], at: usize) -> F4 {
+        F4(bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[at..at + LANES])))
+    }
+
+    #[inline(always)]
+    fn mul_add(&mut self, a: F4, b: F4) {
+        use core::arch::wasm32::{f32x4_add, f32x4_mul};
+        self.0 = f32x4_add(self.0, f32x4_mul(a.0, b.0));
+    }
+
+    #[inline(always)]
+    fn lanes(self) -> [f32; LANES] {
+        bytemuck::cast(self.0)
     }
 }
 
@@ -153,7 +190,7 @@ fn kernel<const K: usize>(x: &[f32], g: &Geometry, conv: &Conv, out: &mut [f32])
         let channels = CB.min(conv.cout - b * CB);
         for y in 0..h {
             for x0 in (0..w).step_by(XB) {
-                let mut acc = [[F4([0.0; LANES]); XV]; CB];
+                let mut acc = [[F4::ZERO; XV]; CB];
                 for (ci, wc) in wb.chunks_exact(K * K * CB * LANES).enumerate() {
                     for ky in 0..K {
                         let s = ci * plane + (y + ky) * wp + x0;
@@ -174,7 +211,7 @@ fn kernel<const K: usize>(x: &[f32], g: &Geometry, conv: &Conv, out: &mut [f32])
                 for (c, a) in acc.iter().enumerate().take(channels) {
                     let o = ((b * CB + c) * h + y) * w + x0;
                     for (j, d) in out[o..o + cols].iter_mut().enumerate() {
-                        let v = a[j / LANES].0[j % LANES] + bias[c];
+                        let v = a[j / LANES].lanes()[j % LANES] + bias[c];
                         *d = if conv.relu { v.max(0.0) } else { v };
                     }
                 }
