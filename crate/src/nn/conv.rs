@@ -9,6 +9,7 @@
 //! and runs the whole reduction over input channels and taps into them. Weights are packed
 //! once, at load, in the order the kernel reads them (`[block][cin][ky][kx][CB]`).
 
+use super::lanes::{F4, LANES};
 use super::tensor::Tensor;
 use crate::error::{Error, Result};
 
@@ -16,9 +17,6 @@ use crate::error::{Error, Result};
 const CB: usize = 4;
 /// Output columns per block (the width of the network's planes is a multiple of 16).
 const XB: usize = 8;
-/// Each weight is stored this many times over, one per lane of a 128-bit SIMD register, so
-/// the kernel loads it as a vector instead of broadcasting a scalar (a shuffle per weight).
-const LANES: usize = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Conv {
@@ -118,64 +116,6 @@ struct Geometry {
     wp: usize,
     h: usize,
     w: usize,
-}
-
-/// Four f32 lanes, one SIMD register. Natively the arithmetic is written lane by lane on
-/// `[f32; 4]`, which LLVM turns into SSE's `mulps`/`addps`. In wasm it is simd128's `v128`
-/// itself, loaded whole (bytemuck's unaligned read, no `unsafe`): written lane by lane there,
-/// LLVM built some of the kernel's overlapping input vectors from scalar loads and lane
-/// inserts in the browser's build, and a tile took 4.5x as long (BENCHMARKS.md, section 10).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[derive(Clone, Copy)]
-struct F4([f32; LANES]);
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-impl F4 {
-    const ZERO: F4 = F4([0.0; LANES]);
-
-    #[inline(always)]
-    fn load(s: &[f32], at: usize) -> F4 {
-        let mut v = [0f32; LANES];
-        v.copy_from_slice(&s[at..at + LANES]);
-        F4(v)
-    }
-
-    #[inline(always)]
-    fn mul_add(&mut self, a: F4, b: F4) {
-        for i in 0..LANES {
-            self.0[i] += a.0[i] * b.0[i];
-        }
-    }
-
-    #[inline(always)]
-    fn lanes(self) -> [f32; LANES] {
-        self.0
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[derive(Clone, Copy)]
-struct F4(core::arch::wasm32::v128);
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-impl F4 {
-    const ZERO: F4 = F4(core::arch::wasm32::f32x4(0.0, 0.0, 0.0, 0.0));
-
-    #[inline(always)]
-    fn load(s: &[f32], at: usize) -> F4 {
-        F4(bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[at..at + LANES])))
-    }
-
-    #[inline(always)]
-    fn mul_add(&mut self, a: F4, b: F4) {
-        use core::arch::wasm32::{f32x4_add, f32x4_mul};
-        self.0 = f32x4_add(self.0, f32x4_mul(a.0, b.0));
-    }
-
-    #[inline(always)]
-    fn lanes(self) -> [f32; LANES] {
-        bytemuck::cast(self.0)
-    }
 }
 
 /// Vectors of four columns per block.

@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `onnx.rs` | protobuf wire format; `ModelProto.graph` to nodes, attributes and tensors |
 //! | `tensor.rs` | dense f32 or integer tensors; strided gather (transpose, broadcast, slice) |
+//! | `lanes.rs` | four f32 lanes in a SIMD register (simd128's `v128` in wasm, `[f32; 4]` natively) |
 //! | `conv.rs` | direct 2-D convolution, weights packed at load, blocks of channels x columns in SIMD registers |
 //! | `ops.rs` | Relu, Add, MaxPool, Resize (nearest), Concat, BatchNormalization, MatMul, Softmax, Sigmoid, the shape operators, Quantize/DequantizeLinear |
 //! | `graph.rs` | constants folded at load, Relu fused, activation QDQ pairs folded or run, values freed after their last use |
@@ -24,6 +25,7 @@
 
 mod conv;
 mod graph;
+mod lanes;
 mod onnx;
 mod ops;
 mod tensor;
