@@ -1,4 +1,4 @@
-// Model inference in the browser (issue 7, benchmark 2): veer's wasm (tract, SIMD, one thread,
+// Model inference in the browser (issue 7, benchmark 2): veer's wasm (its own forward pass, SIMD, one thread,
 // `Digitiser.inferTile`) vs onnxruntime-web's wasm backend on the same int8 file and the same
 // tiles, in headless Chromium, interleaved, medians. The tiles are cut from the sample print's
 // preprocessed track by `crate/examples/bench_infer --dump` (what the native benchmark uses), so
@@ -55,7 +55,7 @@ window.bench = async (tiles, runs) => {
     const input = new Float32Array(await (await fetch('/tile/' + tile.name + '/input.f32')).arrayBuffer());
     const { rows, cols } = tile;
     const feeds = () => ({ image: new ort.Tensor('float32', input, [1, 1, rows, cols]) });
-    // Warm-up: tract optimises its plan for the shape, onnxruntime allocates its arena.
+    // Warm-up: the engine's code tiers up, onnxruntime allocates its arena.
     const first = veer.inferTile(input, rows, cols);
     const ref = (await session.run(feeds())).curve.data;
     let maxDiff = 0, sumDiff = 0;
