@@ -22,9 +22,9 @@ function crop() {
 }
 
 /** Opens the page with `workers` tile workers, drops `scan` and runs track 1; resolves to {result, workers, infer}. */
-async function runWith(workers, scan, calibration = cal) {
+async function runWith(workers, scan, calibration = cal, query = '') {
   const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await h.openPage(context, `${env.srv.url}?workers=${workers}`);
+  const page = await h.openPage(context, `${env.srv.url}?workers=${workers}${query}`);
   await page.waitForFunction(() => window.veer?.client.info, null, { timeout: 60_000 });
   await h.dropFile(page, scan, 'image/tiff');
   await h.waitForScan(page);
@@ -48,6 +48,7 @@ async function runWith(workers, scan, calibration = cal) {
     single: await page.evaluate((c) => window.veer.client.run(c).then((r) => JSON.parse(JSON.stringify(r))), calibration),
     workers: page.workers().length,
     infer: await page.evaluate(() => window.__infer),
+    wasm: await page.evaluate(() => window.veer.client.wasmUrl),
   };
   page.assertClean();
   await context.close();
@@ -76,6 +77,24 @@ test('a pool of 2 tile workers gives the curve of one worker, bit for bit, with 
   // Each page fetched the model at most once (the second from Cache Storage): never once per tile worker.
   const downloads = env.srv.requests.filter((r) => r === MODEL).length - before;
   assert.ok(downloads <= 2, `${downloads} model downloads for two pages`);
+});
+
+test('the relaxed-SIMD core, loaded where the browser has relaxed SIMD, traces the curve of the plain SIMD core', async () => {
+  const scan = crop();
+  const relaxed = await runWith(2, scan);
+  const plain = await runWith(2, scan, cal, '&simd=plain');
+  // Chromium has relaxed SIMD: the page takes the relaxed build; ?simd=plain the plain one.
+  assert.match(relaxed.wasm, /\/pkg\/veer_web_relaxed_bg\.wasm$/);
+  assert.match(plain.wasm, /\/pkg\/veer_web_bg\.wasm$/);
+  // Fused multiply-adds round once instead of twice: the maps differ by about 1e-6, so the traced
+  // positions are equal or a hair apart, never a different path.
+  // `path` is [x, y] in scan pixels, one per traced row: compare the columns row by row.
+  const b = new Map(plain.single.path.map(([x, y]) => [y, x]));
+  const a = relaxed.single.path;
+  assert.ok(a.length > 2000, `${a.length} depths`);
+  assert.ok(Math.abs(a.length - b.size) <= a.length / 1000, `${a.length} against ${b.size} traced rows`);
+  const far = a.filter(([x, y]) => !b.has(y) || Math.abs(x - b.get(y)) > 0.5).length;
+  assert.ok(far <= a.length / 1000, `${far} of ${a.length} depths more than half a pixel apart`);
 });
 
 test('cancel mid-run terminates every tile worker; a crashed tile worker stops the run with a clear error', async () => {

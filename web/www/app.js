@@ -26,6 +26,8 @@ const client = new VeerClient({
   fallbackUrl: new URL(params.get('fallback') || 'digitise', here),
   // ?workers=N: the tile workers (default: one per core, at most 4; 1 runs everything in one worker).
   tileWorkers: params.has('workers') ? Number(params.get('workers')) : undefined,
+  // ?simd=plain: the plain SIMD core even where the browser has relaxed SIMD.
+  relaxedSimd: params.get('simd') !== 'plain',
 });
 
 const COLORS = ['#d0143c', '#1d5fd1', '#0a8f3c', '#b35f00', '#7b2cbf', '#00838f', '#5d4037', '#c2185b'];

@@ -4,7 +4,9 @@
 // preprocessed track by `crate/examples/bench_infer --dump` (what the native benchmark uses), so
 // both runtimes get the identical tensor; their outputs are compared too.
 //
-//   node www-tests/bench/ort-web.mjs --tiles DIR[,DIR...] --ort DIST [--model FILE] [--runs 7]
+//   node www-tests/bench/ort-web.mjs --tiles DIR[,DIR...] --ort DIST [--model FILE] [--runs 7] [--core relaxed|plain]
+//
+// --core: veer's relaxed-SIMD build (what the page loads in Chromium; the default) or the plain SIMD one.
 //
 // DIR holds `input.f32` (little-endian f32, ROWS x 256) and `shape.json` ({"rows":..,"cols":..}).
 // DIST is onnxruntime-web's `dist` folder (scripts/bench installs the pinned version under
@@ -22,6 +24,7 @@ const RUNS = Number(opt('--runs', 7));
 const TILES = (opt('--tiles', '') || '').split(',').filter(Boolean);
 const ORT = opt('--ort', '');
 const MODEL = path.resolve(opt('--model', path.join(h.REPO, 'models/veernet-int8.onnx')));
+const CORE = opt('--core', 'relaxed') === 'plain' ? 'veer_web_bg.wasm' : 'veer_web_relaxed_bg.wasm';
 const PKG = path.join(h.REPO, 'web/www/pkg');
 if (!TILES.length || !ORT) {
   console.error('usage: node www-tests/bench/ort-web.mjs --tiles DIR[,DIR...] --ort ONNXRUNTIME_WEB_DIST [--model FILE] [--runs N]');
@@ -39,7 +42,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>veer vs onnxruntime-we
 import init, { Digitiser } from '/pkg/veer_web.js';
 import * as ort from '/ort/ort.wasm.min.mjs';
 window.bench = async (tiles, runs) => {
-  await init();
+  await init({ module_or_path: '/pkg/' + window.CORE });
   const model = new Uint8Array(await (await fetch('/model.onnx')).arrayBuffer());
   let t = performance.now();
   const veer = new Digitiser(model);
@@ -69,6 +72,7 @@ window.bench = async (tiles, runs) => {
   }
   return { veerLoad, ortLoad, precision: veer.precision, ortVersion: ort.env.versions?.web, out };
 };
+window.CORE = '__CORE__';
 window.ready = true;
 </script>`;
 
@@ -81,7 +85,7 @@ function file(res, p) {
 const tileDirs = Object.fromEntries(TILES.map((d) => [path.basename(d), path.resolve(d)]));
 const server = http.createServer((req, res) => {
   const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(PAGE); return; }
+  if (url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(PAGE.replace('__CORE__', CORE)); return; }
   if (url === '/model.onnx') return file(res, MODEL);
   if (url.startsWith('/pkg/')) return file(res, path.join(PKG, path.basename(url)));
   if (url.startsWith('/ort/')) return file(res, path.join(ORT, path.basename(url)));
@@ -104,7 +108,7 @@ try {
   for (const o of r.out) {
     const v = h.median(o.times.veer), o1 = h.median(o.times.ort);
     console.log(JSON.stringify({
-      chromium, ort: r.ortVersion, precision: r.precision, tile: `${o.rows}x${o.cols}`, runs: RUNS,
+      chromium, ort: r.ortVersion, precision: r.precision, core: CORE, tile: `${o.rows}x${o.cols}`, runs: RUNS,
       veer_ms: +v.toFixed(1), ort_ms: +o1.toFixed(1), veer_over_ort: +(v / o1).toFixed(2),
       veer_load_ms: +r.veerLoad.toFixed(0), ort_load_ms: +r.ortLoad.toFixed(0),
       max_abs_diff: +o.maxDiff.toFixed(4), mean_abs_diff: +o.meanDiff.toExponential(2),

@@ -63,8 +63,18 @@ impl F4 {
 
     #[inline(always)]
     pub fn mul_add(&mut self, a: F4, b: F4) {
-        use core::arch::wasm32::{f32x4_add, f32x4_mul};
-        self.0 = f32x4_add(self.0, f32x4_mul(a.0, b.0));
+        // The relaxed-SIMD build (`scripts/build-web`'s second module, which the page loads where
+        // the browser has relaxed SIMD) multiplies and adds in one instruction, fused where the
+        // machine has FMA: a 512-row int8 tile 1.26x faster (Node, both modules interleaved).
+        #[cfg(target_feature = "relaxed-simd")]
+        {
+            self.0 = core::arch::wasm32::f32x4_relaxed_madd(a.0, b.0, self.0);
+        }
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        {
+            use core::arch::wasm32::{f32x4_add, f32x4_mul};
+            self.0 = f32x4_add(self.0, f32x4_mul(a.0, b.0));
+        }
     }
 
     #[inline(always)]

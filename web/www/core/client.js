@@ -70,6 +70,39 @@ export const MAX_TILE_WORKERS = 4;
 export const TILE_STALL_FACTOR = 20;
 export const TILE_STALL_FLOOR_MS = 15_000;
 
+/**
+ * A module of one function with one relaxed-SIMD instruction (`f32x4.relaxed_madd` of three
+ * `v128.const`s): it validates where the browser has relaxed SIMD.
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array(16).fill(0)]), 253, 133, 2, 11,
+]);
+
+/** Whether this browser runs relaxed SIMD (Chromium 114+, Firefox 120+; not Safari as of 2026). */
+export function hasRelaxedSimd() {
+  try {
+    return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The core this browser runs. `scripts/build-web` writes, beside `veer_web_bg.wasm` (SIMD), the
+ * same core built with relaxed SIMD, `veer_web_relaxed_bg.wasm`: the network's multiply-adds fused
+ * where the machine has FMA, a tile about 1.26x faster (BENCHMARKS.md, section 10b). Where the
+ * browser has relaxed SIMD and `url` names the plain file, the relaxed one next to it is used; the
+ * JavaScript glue is the same for both.
+ */
+export function coreWasmUrl(url, relaxed = hasRelaxedSimd()) {
+  const u = new URL(String(url), globalThis.location?.href);
+  if (relaxed && u.pathname.endsWith('/veer_web_bg.wasm')) {
+    u.pathname = u.pathname.replace(/veer_web_bg\.wasm$/, 'veer_web_relaxed_bg.wasm');
+  }
+  return u.href;
+}
+
 /** Tile workers for this device: one per core (`hardwareConcurrency`), at most MAX_TILE_WORKERS. */
 export function defaultTileWorkers() {
   return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_TILE_WORKERS));
@@ -111,7 +144,9 @@ export class VeerClient {
   /**
    * @param {object} opts (a client that only talks to the cloud needs `fallbackUrl` alone)
    * @param {string|URL} [opts.workerUrl]  core/worker.js
-   * @param {string|URL} [opts.wasmUrl]    pkg/veer_web_bg.wasm
+   * @param {string|URL} [opts.wasmUrl]    pkg/veer_web_bg.wasm (its relaxed-SIMD build beside it is used where
+   *   the browser has relaxed SIMD: `coreWasmUrl`)
+   * @param {boolean} [opts.relaxedSimd] false: always the plain SIMD build
    * @param {string|URL} [opts.modelUrl]   the int8 checkpoint
    * @param {string|URL} [opts.manifestUrl] its {file, sha256, bytes}
    * @param {string|URL} [opts.digitsUrl] the depth-number reader (models/digits.onnx)
@@ -124,6 +159,8 @@ export class VeerClient {
    */
   constructor(opts) {
     this.opts = opts;
+    /** The wasm core the workers load (`coreWasmUrl`). */
+    this.wasmUrl = opts.wasmUrl ? coreWasmUrl(opts.wasmUrl, opts.relaxedSimd !== false && hasRelaxedSimd()) : null;
     this.tileWorkers = Math.max(1, Math.min(Math.floor(opts.tileWorkers ?? defaultTileWorkers()) || 1, MAX_TILE_WORKERS));
     this.worker = null;
     /** @type {Worker[]} the tile workers (started with the main worker when `tileWorkers` > 1) */
@@ -163,7 +200,7 @@ export class VeerClient {
     this.initialised = this._request('init', {
       modelUrl: String(this.opts.modelUrl),
       manifestUrl: this.opts.manifestUrl ? String(this.opts.manifestUrl) : null,
-      wasmUrl: String(this.opts.wasmUrl),
+      wasmUrl: String(this.wasmUrl),
       share: this.tileWorkers > 1,
     }, (p) => this.onModelProgress(p)).then((/** @type {WorkerInfo & {model?: Uint8Array}} */ answer) => {
       const { model, ...info } = answer;
@@ -193,7 +230,7 @@ export class VeerClient {
       this.pool.push(worker);
     }
     const model = this.modelData;
-    const wasmUrl = String(this.opts.wasmUrl);
+    const wasmUrl = String(this.wasmUrl);
     this.slowestTileMs = 0;
     this.poolReady = Promise.all(this.pool.map((w) => this._requestTo(w, 'tileInit', { wasmUrl, model }))).then(
       (/** @type {Array<{tileMs?: number}>} */ answers) => {
