@@ -79,7 +79,7 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
   ...[0, 1, 2].flatMap(() => [253, 12, ...new Array(16).fill(0)]), 253, 133, 2, 11,
 ]);
 
-/** Whether this browser runs relaxed SIMD (Chromium 114+, Firefox 120+; not Safari as of 2026). */
+/** Whether this browser runs relaxed SIMD (Chromium 114 and later; others as they ship it). */
 export function hasRelaxedSimd() {
   try {
     return WebAssembly.validate(RELAXED_SIMD_PROBE);
