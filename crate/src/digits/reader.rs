@@ -75,12 +75,7 @@ impl DigitReader {
                 Net::Own(net)
             }
             #[allow(unreachable_patterns)]
-            other => {
-                return Err(Error::unsupported(format!(
-                    "this build of veer has no {} engine for the digit reader",
-                    other.name()
-                )))
-            }
+            other => return Err(other.not_built("the digit reader")),
         };
         Ok(DigitReader { net, bytes: bytes.len() })
     }

@@ -55,6 +55,18 @@ impl Engine {
             Engine::Own => "own",
         }
     }
+
+    /// The error for `what` asked to run on this engine in a build without it.
+    pub(crate) fn not_built(self, what: &str) -> Error {
+        let feature = match self {
+            Engine::Tract => "tract",
+            Engine::Own => "own-nn",
+        };
+        Error::unsupported(format!(
+            "this build of veer has no {} engine for {what}; build it with the `{feature}` feature",
+            self.name()
+        ))
+    }
 }
 
 /// The network as one engine holds it.
@@ -109,13 +121,7 @@ impl Model {
             #[cfg(feature = "own-nn")]
             Engine::Own => Net::Own(crate::nn::Net::from_onnx(bytes)?),
             #[allow(unreachable_patterns)]
-            other => {
-                return Err(Error::unsupported(format!(
-                    "this build of veer has no {} engine; build it with the `{}` feature",
-                    other.name(),
-                    if other == Engine::Tract { "tract" } else { "own-nn" }
-                )))
-            }
+            other => return Err(other.not_built("the curve model")),
         };
         Ok(Model { net, bytes: bytes.len(), threads: default_threads(), elsewhere: Mutex::new(None) })
     }
